@@ -1,0 +1,20 @@
+/**
+ * The `vanthu` command line. Each command group lives in cli/commands/<name>.ts and
+ * exports `register(program)`; this file only wires them together and turns errors into
+ * one clear line and a non-zero exit code.
+ */
+import { Command } from 'commander';
+
+const program = new Command()
+  .name('vanthu')
+  .description('vanthu — văn thư điện tử: document workflow and digital signatures')
+  .showHelpAfterError();
+
+// --- command groups (one line each) ---
+// --- end command groups ---
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`vanthu: ${message}\n`);
+  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+});
