@@ -32,7 +32,8 @@ function asArray(value: PdfValue): PdfValue[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function inflate(data: Uint8Array): Uint8Array {
+/** Inflates zlib data, refusing output beyond the structure-stream size limit. */
+export function inflate(data: Uint8Array): Uint8Array {
   try {
     return inflateSync(data, { maxOutputLength: MAX_DECODED });
   } catch (error) {
@@ -66,7 +67,11 @@ function unpredict(data: Uint8Array, params: PdfDict, resolve: (v: PdfValue) => 
     return out;
   }
   if (predictor < 10) throw damaged(`Unknown predictor ${predictor}.`);
-  // PNG predictors: each row starts with a filter-type byte.
+  return unfilterPng(data, bpp, rowLength);
+}
+
+/** Reverses PNG row filters (each row starts with a filter-type byte), as in PNG images and xref streams. */
+export function unfilterPng(data: Uint8Array, bpp: number, rowLength: number): Uint8Array {
   const rows = Math.floor(data.length / (rowLength + 1));
   const out = new Uint8Array(rows * rowLength);
   let prev = new Uint8Array(rowLength);

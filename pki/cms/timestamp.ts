@@ -1,0 +1,76 @@
+/**
+ * Reading RFC 3161 timestamp tokens received from a TimestampAuthority: enough to check
+ * that the token is a SignedData over a TSTInfo whose imprint is the digest we asked for,
+ * and to collect its certificates (the TSA's) for the Document Security Store. The TSA
+ * client verifies the token's signature; this is the signing side's fail-closed check
+ * that what goes into a PDF is the timestamp of this signature and nothing else.
+ */
+import * as pkijs from 'pkijs';
+import { PkiError } from '../errors';
+import type { TimestampAuthority } from '../providers';
+import type { HashAlgorithm } from '../signer';
+import { CMS_OID, HASH_OIDS, hashAlgorithmFromOid } from './algorithms';
+
+export interface TimestampTokenInfo {
+  hashAlgorithm: HashAlgorithm;
+  imprint: Uint8Array;
+  genTime: Date;
+  /** DER certificates carried in the token (the TSA's certificate, maybe its chain). */
+  certificates: Uint8Array[];
+}
+
+export function readTimestampToken(token: Uint8Array): TimestampTokenInfo {
+  try {
+    const info = pkijs.ContentInfo.fromBER(token);
+    if (info.contentType !== CMS_OID.signedData) throw new Error('not SignedData');
+    const signedData = new pkijs.SignedData({ schema: info.content });
+    const eContent = signedData.encapContentInfo;
+    if (eContent.eContentType !== CMS_OID.tstInfo || !eContent.eContent) throw new Error('no TSTInfo');
+    const tst = pkijs.TSTInfo.fromBER(eContent.eContent.getValue());
+    const hashAlgorithm = hashAlgorithmFromOid(tst.messageImprint.hashAlgorithm.algorithmId);
+    if (!hashAlgorithm) throw new Error('unsupported imprint hash');
+    const certificates = (signedData.certificates ?? [])
+      .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+      .map((c) => new Uint8Array(c.toSchema().toBER(false)));
+    return {
+      hashAlgorithm,
+      imprint: new Uint8Array(tst.messageImprint.hashedMessage.getValue()),
+      genTime: tst.genTime,
+      certificates,
+    };
+  } catch (error) {
+    throw new PkiError('tsa_unavailable', 'The timestamp authority returned a token that cannot be read.', {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Asks the TSA for a token over `digest` and checks its imprint; any failure is
+ * `tsa_unavailable` so no caller silently continues without the timestamp it asked for.
+ */
+export async function requestTimestamp(
+  tsa: TimestampAuthority,
+  digest: Uint8Array,
+  hashAlgorithm: HashAlgorithm,
+): Promise<{ token: Uint8Array; info: TimestampTokenInfo }> {
+  let token: Uint8Array;
+  try {
+    token = await tsa.timestamp(digest, hashAlgorithm);
+  } catch (error) {
+    if (error instanceof PkiError && error.code === 'tsa_unavailable') throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new PkiError('tsa_unavailable', `The timestamp authority did not answer: ${why}`, { cause: error });
+  }
+  if (!(token instanceof Uint8Array) || token.length === 0) {
+    throw new PkiError('tsa_unavailable', 'The timestamp authority returned no token.');
+  }
+  const info = readTimestampToken(token);
+  if (
+    HASH_OIDS[info.hashAlgorithm] !== HASH_OIDS[hashAlgorithm] ||
+    !Buffer.from(info.imprint).equals(Buffer.from(digest))
+  ) {
+    throw new PkiError('tsa_unavailable', 'The timestamp authority returned a token for other data.');
+  }
+  return { token, info };
+}
