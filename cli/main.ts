@@ -11,6 +11,8 @@ const program = new Command()
   .showHelpAfterError();
 
 // --- command groups (one line each) ---
+require('./commands/serve').register(program);
+require('./commands/seed').register(program);
 // --- end command groups ---
 
 program.parseAsync(process.argv).catch((error: unknown) => {

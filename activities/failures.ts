@@ -1,0 +1,26 @@
+/**
+ * Which activity failures are worth retrying. A lost connection or a deadlock heals by
+ * itself; data that breaks a constraint never will, so it fails at once instead of
+ * retrying forever while a person waits.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+
+/** SQLSTATE classes that no retry can fix: data exceptions, integrity violations, bad SQL. */
+const PERMANENT_SQLSTATE_CLASSES = ['22', '23', '42'];
+
+export async function classifyFailures<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { original?: { code?: unknown } }).original?.code;
+    if (typeof code === 'string' && PERMANENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) {
+      throw ApplicationFailure.create({
+        message: (error as Error).message,
+        type: 'PermanentDataError',
+        nonRetryable: true,
+        cause: error as Error,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+/** Reading people with the roles they hold and where those units sit in the tree. */
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Role } from '../domain/org';
+
+export interface HeldRole {
+  unitId: number;
+  unitPath: string;
+  unitName: string;
+  role: Role;
+  title: string | null;
+}
+
+export interface Actor {
+  personId: number;
+  username: string;
+  fullName: string;
+  homeUnitId: number;
+  roles: HeldRole[];
+}
+
+export async function loadActor(sequelize: Sequelize, personId: number): Promise<Actor | null> {
+  const rows = await sequelize.query<{
+    id: number;
+    username: string;
+    full_name: string;
+    home_unit_id: number;
+    unit_id: number | null;
+    path: string | null;
+    unit_name: string | null;
+    role: Role | null;
+    title: string | null;
+  }>(
+    `SELECT p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title
+       FROM person p
+       LEFT JOIN role_assignment r ON r.person_id = p.id
+       LEFT JOIN org_unit u ON u.id = r.unit_id
+      WHERE p.id = :personId AND p.active`,
+    { replacements: { personId }, type: QueryTypes.SELECT },
+  );
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    personId: first.id,
+    username: first.username,
+    fullName: first.full_name,
+    homeUnitId: first.home_unit_id,
+    roles: rows
+      .filter((r) => r.unit_id !== null)
+      .map((r) => ({
+        unitId: r.unit_id!,
+        unitPath: r.path!,
+        unitName: r.unit_name!,
+        role: r.role!,
+        title: r.title,
+      })),
+  };
+}
+
+/** True when the actor holds `role` (any role when omitted) in `unitPath` or above it. */
+export function holdsRoleOver(actor: Actor, unitPath: string, roles?: readonly Role[]): boolean {
+  return actor.roles.some((r) => unitPath.startsWith(r.unitPath) && (!roles || roles.includes(r.role)));
+}

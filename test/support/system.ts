@@ -1,0 +1,112 @@
+/**
+ * The real system for integration tests, started once per test run and shared: a fresh
+ * embedded PostgreSQL in a temp folder, one Temporal dev server, a worker with the real
+ * workflows and activities, and the api on a local port. Suites call `testSystem()`;
+ * the mocha root hook stops everything after the run.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { createApp } from '../../api/app';
+import { openDatabase } from '../../db/open';
+import { seedOrganisation } from '../../db/seed';
+import { startEmbeddedPostgres } from '../../runtime/embedded-postgres';
+import { close, listen } from '../../runtime/http-server';
+import { createLogger, type Logger } from '../../runtime/logger';
+import { findTemporalCli } from '../../runtime/temporal-cli';
+import { connectClient, type TemporalTarget } from '../../runtime/temporal-connection';
+import { startTemporalDevServer } from '../../runtime/temporal-dev-server';
+import { type RunningWorker, startWorker } from '../../runtime/worker';
+import { onRunEnd } from '../hooks';
+import { freePort } from './ports';
+
+export interface TestSystem {
+  baseUrl: string;
+  databaseUrl: string;
+  sequelize: Sequelize;
+  temporal: Client;
+  target: TemporalTarget;
+  taskQueue: string;
+  temporalCliPath: string;
+  logger: Logger;
+  dir: string;
+}
+
+let shared: Promise<TestSystem> | undefined;
+
+export function testSystem(): Promise<TestSystem> {
+  shared ??= start();
+  return shared;
+}
+
+/** Where the Temporal CLI is, found the way `npm start` finds it. */
+export async function temporalCliForTests(logger: Logger): Promise<string> {
+  const cli = await findTemporalCli({
+    ...(process.env.TEMPORAL_CLI_PATH ? { explicitPath: process.env.TEMPORAL_CLI_PATH } : {}),
+    cacheDir: process.env.VANTHU_CACHE_DIR ?? path.join(process.env.HOME ?? tmpdir(), '.cache', 'vanthu'),
+    logger,
+  });
+  return cli.path;
+}
+
+async function start(): Promise<TestSystem> {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', 'vanthu-test');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vanthu-test-'));
+  chmodSync(dir, 0o755); // the postgres account must reach its folder inside
+  const stops: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
+  onRunEnd(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  });
+
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(dir, 'postgres'),
+    port: await freePort(),
+    user: 'vanthu',
+    database: 'vanthu',
+    logger,
+    // A throwaway database: durability settings off for speed.
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+  });
+  stops.push(pg.stop);
+
+  const temporalCliPath = await temporalCliForTests(logger);
+  const server = await startTemporalDevServer({
+    cliPath: temporalCliPath,
+    port: await freePort(),
+    namespace: 'default',
+    logger,
+  });
+  stops.push(server.stop);
+  const target: TemporalTarget = { address: server.address, namespace: 'default' };
+
+  const sequelize = await openDatabase(pg.url, logger);
+  stops.push(() => sequelize.close());
+  await seedOrganisation(pg.url, 'demo');
+
+  const taskQueue = 'vanthu-test';
+  const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger });
+  stops.push(worker.stop);
+
+  const temporal = await connectClient(target);
+  stops.push(() => temporal.connection.close());
+  const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl: 'http://127.0.0.1' });
+  const http: Server = await listen(app, 0, '127.0.0.1');
+  stops.push(() => close(http, 2_000));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    databaseUrl: pg.url,
+    sequelize,
+    temporal,
+    target,
+    taskQueue,
+    temporalCliPath,
+    logger,
+    dir,
+  };
+}
