@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { PkiError } from '../errors';
 import { EmbeddedFont } from '../pdf/font';
-import { embedImage } from '../pdf/image';
+import { embedImage, imageSize } from '../pdf/image';
 import { dict, name, PdfDict, type PdfRef, PdfStream } from '../pdf/objects';
 import { formatNumber } from '../pdf/serialize';
 import type { FormUpdate } from './form';
@@ -23,8 +23,11 @@ export interface Rect {
 export interface SignatureAppearance {
   /** Page index, 0-based; negative counts from the end. Default: the last page. */
   page?: number;
-  /** Widget rectangle in PDF points from the page's lower-left corner. */
-  rect: Rect;
+  /**
+   * Widget rectangle in PDF points from the page's lower-left corner. Required for a new
+   * field; ignored when signing into an existing field, whose rectangle is used.
+   */
+  rect?: Rect;
   /** The signer's signature image (or, for the organisation's signature, its seal). */
   image?: Uint8Array;
   /** The organisation's seal, drawn over the left third of `image`. */
@@ -58,12 +61,67 @@ export interface StagedAppearance extends PlacedAppearance {
 
 const TEXT_SHARE = 0.42; // of the height, when both image and text are shown
 
+/** Positions inside the appearance box (origin at its lower-left corner). */
+export interface AppearanceLayout {
+  image?: Rect;
+  seal?: Rect;
+  /** Area for the text lines (zero height when there is no text). */
+  text: Rect;
+}
+
+/** Where the image, seal and text go in a `width`×`height` box; pure, so fields can be planned ahead. */
+export function layoutAppearance(
+  appearance: Pick<SignatureAppearance, 'image' | 'seal' | 'text'>,
+  width: number,
+  height: number,
+): AppearanceLayout {
+  const hasText = appearance.text !== false && (appearance.text === undefined || appearance.text.length > 0);
+  const hasImages = Boolean(appearance.image || appearance.seal);
+  const textHeight = !hasText ? 0 : hasImages ? height * TEXT_SHARE : height;
+  const box: Rect = { x: 0, y: textHeight, width, height: height - textHeight };
+  const layout: AppearanceLayout = { text: { x: 0, y: 0, width, height: textHeight } };
+  if (appearance.image) {
+    // With a seal, leave room on the left for the part of the seal beyond the image.
+    const sealRoom = appearance.seal ? box.height * 0.8 : 0;
+    const size = imageSize(appearance.image);
+    layout.image = fitInto(size.width, size.height, {
+      ...box,
+      x: box.x + sealRoom,
+      width: box.width - sealRoom,
+    });
+  }
+  if (appearance.seal) {
+    const size = imageSize(appearance.seal);
+    layout.seal = fitInto(size.width, size.height, layout.image ? sealOver(layout.image) : box);
+  }
+  return layout;
+}
+
+/**
+ * The page rectangle for the organisation's seal signature so its seal overlaps the left
+ * third of the leader's signature image: plan the seal's (empty) signature field with this
+ * before the leader signs, since a certified document only allows signing existing fields.
+ */
+export function sealFieldRect(leader: SignatureAppearance & { rect: Rect }): Rect {
+  const layout = layoutAppearance(leader, leader.rect.width, leader.rect.height);
+  const image = layout.image ?? {
+    ...layout.text,
+    y: layout.text.height,
+    height: leader.rect.height - layout.text.height,
+  };
+  const seal = sealOver(image);
+  return { ...seal, x: leader.rect.x + seal.x, y: leader.rect.y + seal.y };
+}
+
 export function stageAppearance(
   form: FormUpdate,
   appearance: SignatureAppearance,
   context: AppearanceContext,
+  /** Page and rectangle of an existing (empty) signature field, which win over `appearance`. */
+  fixed?: { page: number; rect: Rect },
 ): StagedAppearance {
-  const { rect } = appearance;
+  const rect = fixed?.rect ?? appearance.rect;
+  if (!rect) throw new PkiError('invalid_input', 'A visible signature needs a rectangle (appearance.rect).');
   if (
     ![rect.x, rect.y, rect.width, rect.height].every(Number.isFinite) ||
     rect.width <= 0 ||
@@ -72,54 +130,31 @@ export function stageAppearance(
     throw new PkiError('invalid_input', 'The signature rectangle must have a positive width and height.');
   }
   const count = form.reader.pageCount();
-  const page =
-    appearance.page === undefined
-      ? count - 1
-      : appearance.page < 0
-        ? count + appearance.page
-        : appearance.page;
+  const requested = fixed?.page ?? appearance.page;
+  const page = requested === undefined ? count - 1 : requested < 0 ? count + requested : requested;
   if (!Number.isInteger(page) || page < 0 || page >= count) {
     throw new PkiError('invalid_input', `The PDF has ${count} page(s); page ${page + 1} does not exist.`);
   }
   const { writer } = form;
   const lines = appearance.text === false ? [] : (appearance.text ?? defaultLines(context));
-  const w = rect.width;
-  const h = rect.height;
-  const textHeight = lines.length === 0 ? 0 : appearance.image || appearance.seal ? h * TEXT_SHARE : h;
+  const layout = layoutAppearance({ ...appearance, text: lines }, rect.width, rect.height);
   let ops = '';
   const xobjects = new PdfDict();
-  let imageRect: Rect | undefined;
-
-  const imageBox: Rect = { x: 0, y: textHeight, width: w, height: h - textHeight };
-  if (appearance.image) {
-    const img = embedImage(writer, appearance.image);
-    // With a seal, keep its overhang to the left inside the box.
-    const sealRoom = appearance.seal ? imageBox.height * 0.8 : 0;
-    const fitted = fitInto(img.width, img.height, {
-      x: imageBox.x + sealRoom,
-      y: imageBox.y,
-      width: imageBox.width - sealRoom,
-      height: imageBox.height,
-    });
-    xobjects.set('Im1', img.ref);
-    ops += draw('Im1', fitted);
-    imageRect = { x: rect.x + fitted.x, y: rect.y + fitted.y, width: fitted.width, height: fitted.height };
+  if (appearance.image && layout.image) {
+    xobjects.set('Im1', embedImage(writer, appearance.image).ref);
+    ops += draw('Im1', layout.image);
   }
-  if (appearance.seal) {
-    const seal = embedImage(writer, appearance.seal);
-    const box = imageRect
-      ? sealOver({ ...imageRect, x: imageRect.x - rect.x, y: imageRect.y - rect.y })
-      : imageBox;
-    const fitted = fitInto(seal.width, seal.height, box);
-    xobjects.set('Im2', seal.ref);
-    ops += draw('Im2', fitted);
+  if (appearance.seal && layout.seal) {
+    xobjects.set('Im2', embedImage(writer, appearance.seal).ref);
+    ops += draw('Im2', layout.seal);
   }
 
   const resources = new PdfDict();
   if (xobjects.entries.size > 0) resources.set('XObject', xobjects);
   if (lines.length > 0) {
     const font = new EmbeddedFont();
-    const size = appearance.fontSize ?? fitFontSize(font, lines, w - 4, textHeight);
+    const textHeight = layout.text.height;
+    const size = appearance.fontSize ?? fitFontSize(font, lines, rect.width - 4, textHeight);
     const leading = size * 1.2;
     let y = textHeight - (textHeight - leading * lines.length) / 2 - size;
     ops += 'BT\n0 0 0 rg\n';
@@ -137,16 +172,21 @@ export function stageAppearance(
       dict({
         Type: name('XObject'),
         Subtype: name('Form'),
-        BBox: [0, 0, round(w), round(h)],
+        BBox: [0, 0, round(rect.width), round(rect.height)],
         Resources: resources,
         Filter: name('FlateDecode'),
       }),
       deflateSync(ops),
     ),
   );
+  const imageRect = layout.image && {
+    ...layout.image,
+    x: rect.x + layout.image.x,
+    y: rect.y + layout.image.y,
+  };
   return {
     page,
-    rect: [round(rect.x), round(rect.y), round(rect.x + w), round(rect.y + h)],
+    rect: [round(rect.x), round(rect.y), round(rect.x + rect.width), round(rect.y + rect.height)],
     imageRect,
     appearanceRef,
   };

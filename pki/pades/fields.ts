@@ -20,6 +20,8 @@ import { FormUpdate, listFields } from './form';
 
 export const DOCUMENT_NUMBER_FIELD = 'so_ky_hieu';
 export const ISSUE_DATE_FIELD = 'ngay_ban_hanh';
+/** The organisation's seal signature field (con dấu), signed by the clerk after the leader. */
+export const SEAL_FIELD = 'con_dau';
 
 /** Font resource name of the Vietnamese field font in the AcroForm's /DR. */
 const FIELD_FONT = 'TinosVN';
@@ -47,16 +49,27 @@ export function vietnameseRepertoire(): string {
   return `${chars}đĐ–…“”‘’`;
 }
 
+/** An empty visible signature field, to be signed later (e.g. the seal, after a certification). */
+export interface SignatureFieldSpec {
+  name: string;
+  page: number;
+  rect: Rect;
+}
+
+export interface FormFieldsSpec {
+  text?: readonly TextFieldSpec[];
+  signature?: readonly SignatureFieldSpec[];
+}
+
 /**
- * Adds empty text fields to an unsigned PDF (incremental update), with a Vietnamese font
- * in the AcroForm's default resources. Refuses a PDF that is already signed: new fields
- * after a certification would not be a permitted change.
+ * Adds empty text fields (with a Vietnamese font in the AcroForm's default resources) and
+ * empty signature fields to an unsigned PDF, in one incremental update. Refuses a PDF that
+ * is already signed: new fields after a certification would not be a permitted change —
+ * pyHanko, stricter than Acrobat, rejects even new visible signature fields, which is why
+ * the seal's field is created here, before the leader signs.
  */
-export function addTextFields(
-  pdf: Uint8Array,
-  fields: readonly TextFieldSpec[],
-  maxBytes?: number,
-): Uint8Array {
+export function addFormFields(pdf: Uint8Array, spec: FormFieldsSpec, maxBytes?: number): Uint8Array {
+  const fields = spec.text ?? [];
   const reader = PdfReader.open(pdf, { maxBytes });
   if (existingSignatures(reader).length > 0) {
     throw new PkiError('conflict', 'Form fields must be added before the document is signed.');
@@ -109,21 +122,54 @@ export function addTextFields(
     );
     form.addField(field);
   }
+  for (const sig of spec.signature ?? []) {
+    if (taken.has(sig.name))
+      throw new PkiError('conflict', `The PDF already has a field named "${sig.name}".`);
+    taken.add(sig.name);
+    const { rect } = sig;
+    const field = writer.allocate();
+    const pageRef = form.addAnnotation(sig.page, field);
+    writer.set(
+      field,
+      dict({
+        FT: name('Sig'),
+        T: PdfString.fromText(sig.name),
+        Type: name('Annot'),
+        Subtype: name('Widget'),
+        Rect: [rect.x, rect.y, rect.x + rect.width, rect.y + rect.height],
+        F: 132, // Print + Locked
+        P: pageRef,
+      }),
+    );
+    form.addField(field);
+    if (!acroForm.has('SigFlags')) acroForm.set('SigFlags', 1); // SignaturesExist
+  }
   return writer.write().bytes;
 }
 
-/** Convenience: the number and date fields of a Party document, by their agreed names. */
-export function addNumberAndDateFields(
+/**
+ * The fields a Party document needs for issuing, by their agreed names: number
+ * (`so_ky_hieu`), date (`ngay_ban_hanh`) and, when given, the seal's signature field
+ * (`con_dau`; place it with `sealFieldRect(leaderAppearance)`).
+ */
+export function addIssuanceFields(
   pdf: Uint8Array,
-  layout: { number: Omit<TextFieldSpec, 'name'>; date: Omit<TextFieldSpec, 'name'> },
+  layout: {
+    number: Omit<TextFieldSpec, 'name'>;
+    date: Omit<TextFieldSpec, 'name'>;
+    seal?: Omit<SignatureFieldSpec, 'name'>;
+  },
   maxBytes?: number,
 ): Uint8Array {
-  return addTextFields(
+  return addFormFields(
     pdf,
-    [
-      { ...layout.number, name: DOCUMENT_NUMBER_FIELD },
-      { ...layout.date, name: ISSUE_DATE_FIELD },
-    ],
+    {
+      text: [
+        { ...layout.number, name: DOCUMENT_NUMBER_FIELD },
+        { ...layout.date, name: ISSUE_DATE_FIELD },
+      ],
+      signature: layout.seal ? [{ ...layout.seal, name: SEAL_FIELD }] : [],
+    },
     maxBytes,
   );
 }

@@ -7,7 +7,7 @@
  */
 import { PkiError } from '../errors';
 import type { IncrementalResult } from '../pdf/incremental';
-import { BYTERANGE_WIDTH, dict, name, PdfPlaceholder, type PdfRef, PdfString } from '../pdf/objects';
+import { BYTERANGE_WIDTH, dict, name, PdfDict, PdfPlaceholder, type PdfRef, PdfString } from '../pdf/objects';
 import type { FormUpdate } from './form';
 
 /** DocMDP permission levels (PDF 32000-1 §12.8.2.2): 1 no changes, 2 form fill-in and signing, 3 also annotations. */
@@ -26,6 +26,8 @@ export interface SignatureFieldOptions {
   signerName?: string;
   /** Makes this a certification signature with these DocMDP permissions. */
   docMdp?: DocMdpPermissions;
+  /** Sign into this existing empty signature field instead of creating one. */
+  existingField?: { ref: PdfRef; dict: PdfDict };
   widget: {
     page: number;
     /** [x1, y1, x2, y2] in default user space; all zero for an invisible signature. */
@@ -76,25 +78,37 @@ export function stageSignatureField(form: FormUpdate, options: SignatureFieldOpt
     }),
   );
 
-  const field = writer.allocate();
-  const pageRef = form.addAnnotation(options.widget.page, field);
-  writer.set(
-    field,
-    dict({
-      FT: name('Sig'),
-      T: PdfString.fromText(options.fieldName),
-      V: signature,
-      Type: name('Annot'),
-      Subtype: name('Widget'),
-      Rect: options.widget.rect,
-      F: 132, // Print + Locked
-      P: pageRef,
-      AP: options.widget.appearance ? dict({ N: options.widget.appearance }) : undefined,
-    }),
-  );
-  form.addField(field);
-  const acroForm = form.acroFormForUpdate();
-  acroForm.set('SigFlags', 3); // SignaturesExist + AppendOnly
+  let field: PdfRef;
+  if (options.existingField) {
+    // Only /V and /AP change, as a certified document's permissions require.
+    field = options.existingField.ref;
+    const filled = options.existingField.dict.clone().set('V', signature);
+    if (options.widget.appearance) {
+      const ap = form.reader.dict(filled.get('AP'))?.clone() ?? new PdfDict();
+      filled.set('AP', ap.set('N', options.widget.appearance));
+    }
+    writer.set(field, filled);
+  } else {
+    field = writer.allocate();
+    const pageRef = form.addAnnotation(options.widget.page, field);
+    writer.set(
+      field,
+      dict({
+        FT: name('Sig'),
+        T: PdfString.fromText(options.fieldName),
+        V: signature,
+        Type: name('Annot'),
+        Subtype: name('Widget'),
+        Rect: options.widget.rect,
+        F: 132, // Print + Locked
+        P: pageRef,
+        AP: options.widget.appearance ? dict({ N: options.widget.appearance }) : undefined,
+      }),
+    );
+    form.addField(field);
+  }
+  const sigFlags = form.reader.dict(form.reader.catalog().get('AcroForm'))?.get('SigFlags');
+  if (sigFlags !== 3) form.acroFormForUpdate().set('SigFlags', 3); // SignaturesExist + AppendOnly
 
   if (options.docMdp) {
     const catalog = form.catalogForUpdate();

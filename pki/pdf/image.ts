@@ -19,6 +19,18 @@ export interface EmbeddedImage {
 
 const bad = (message: string): PkiError => new PkiError('invalid_input', message);
 
+/** Pixel size of a PNG or JPEG without decoding it (for layout). */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length > 24 && b.readUInt32BE(0) === 0x89504e47)
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  if (b.length > 4 && b[0] === 0xff && b[1] === 0xd8) {
+    const frame = jpegFrame(b);
+    return { width: frame.width, height: frame.height };
+  }
+  throw bad('The appearance image is neither PNG nor JPEG.');
+}
+
 export function embedImage(sink: ObjectSink, bytes: Uint8Array): EmbeddedImage {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length > 8 && b.readUInt32BE(0) === 0x89504e47) return embedPng(sink, b);
@@ -26,7 +38,7 @@ export function embedImage(sink: ObjectSink, bytes: Uint8Array): EmbeddedImage {
   throw bad('The appearance image is neither PNG nor JPEG.');
 }
 
-function embedJpeg(sink: ObjectSink, b: Buffer): EmbeddedImage {
+function jpegFrame(b: Buffer): { width: number; height: number; components: number } {
   let at = 2;
   while (at + 9 < b.length) {
     if (b[at] !== 0xff) throw bad('The JPEG image is damaged.');
@@ -35,29 +47,29 @@ function embedJpeg(sink: ObjectSink, b: Buffer): EmbeddedImage {
       at++;
       continue;
     }
-    const length = b.readUInt16BE(at + 2);
     const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrame) {
-      const height = b.readUInt16BE(at + 5);
-      const width = b.readUInt16BE(at + 7);
-      const components = b[at + 9]!;
-      const colorSpace = components === 1 ? 'DeviceGray' : components === 4 ? 'DeviceCMYK' : 'DeviceRGB';
-      const d = dict({
-        Type: name('XObject'),
-        Subtype: name('Image'),
-        Width: width,
-        Height: height,
-        ColorSpace: name(colorSpace),
-        BitsPerComponent: 8,
-        Filter: name('DCTDecode'),
-        // Adobe-style CMYK JPEGs are stored inverted.
-        Decode: components === 4 ? [1, 0, 1, 0, 1, 0, 1, 0] : undefined,
-      });
-      return { ref: sink.add(new PdfStream(d, b)), width, height };
-    }
-    at += 2 + length;
+    if (isFrame)
+      return { height: b.readUInt16BE(at + 5), width: b.readUInt16BE(at + 7), components: b[at + 9]! };
+    at += 2 + b.readUInt16BE(at + 2);
   }
   throw bad('The JPEG image has no frame header.');
+}
+
+function embedJpeg(sink: ObjectSink, b: Buffer): EmbeddedImage {
+  const { width, height, components } = jpegFrame(b);
+  const colorSpace = components === 1 ? 'DeviceGray' : components === 4 ? 'DeviceCMYK' : 'DeviceRGB';
+  const d = dict({
+    Type: name('XObject'),
+    Subtype: name('Image'),
+    Width: width,
+    Height: height,
+    ColorSpace: name(colorSpace),
+    BitsPerComponent: 8,
+    Filter: name('DCTDecode'),
+    // Adobe-style CMYK JPEGs are stored inverted.
+    Decode: components === 4 ? [1, 0, 1, 0, 1, 0, 1, 0] : undefined,
+  });
+  return { ref: sink.add(new PdfStream(d, b)), width, height };
 }
 
 interface PngInfo {
