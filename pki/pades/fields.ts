@@ -287,7 +287,7 @@ function coversText(reader: PdfReader, fontRef: PdfRef, text: string): boolean {
     const next = w[i + 1];
     if (typeof start !== 'number') continue;
     if (Array.isArray(next)) {
-      next.forEach((_, k) => gids.add(start + k));
+      for (let k = 0; k < next.length; k++) gids.add(start + k);
       i++;
     } else if (typeof next === 'number') {
       for (let g = start; g <= next; g++) gids.add(g);

@@ -82,9 +82,14 @@ describe('pki/pdf reader and incremental writer', () => {
     for (const [label, bytes, usesStream] of variants()) {
       const reader = PdfReader.open(bytes);
       const writer = new IncrementalWriter(reader);
-      const info = writer.add(dict({ Title: PdfString.fromText('Chỉ thị số 12-CT/TU'), Producer: PdfString.fromText('vanthu') }));
+      const info = writer.add(
+        dict({ Title: PdfString.fromText('Chỉ thị số 12-CT/TU'), Producer: PdfString.fromText('vanthu') }),
+      );
       const note = writer.add(new PdfStream(dict({}), Buffer.from('binary \x00\xff data', 'latin1')));
-      writer.set(reader.catalogRef, reader.catalog().clone().set('Lang', PdfString.fromText('vi')).set('Note', note));
+      writer.set(
+        reader.catalogRef,
+        reader.catalog().clone().set('Lang', PdfString.fromText('vi')).set('Note', note),
+      );
       const { bytes: updated } = writer.write();
 
       expect(Buffer.from(updated.subarray(0, bytes.length)).equals(Buffer.from(bytes)), label).to.equal(true);
@@ -96,7 +101,7 @@ describe('pki/pdf reader and incremental writer', () => {
       expect(again.sections.length, label).to.equal(reader.sections.length + 1);
       expect(again.usesXrefStream, label).to.equal(usesStream);
       expect((again.catalog().get('Lang') as PdfString).toText(), label).to.equal('vi');
-      expect((again.dict(info)?.get('Title') as PdfString).toText(), label).to.equal('Chỉ thị số 12-CT/TU');
+      expect((again.dict(info)!.get('Title') as PdfString).toText(), label).to.equal('Chỉ thị số 12-CT/TU');
       const stream = again.resolve(note) as PdfStream;
       expect(Buffer.from(stream.data).toString('latin1'), label).to.equal('binary \x00\xff data');
       // qpdf reads the same value through our xref section.
@@ -131,7 +136,10 @@ describe('pki/pdf reader and incremental writer', () => {
   it('refuses a broken cross-reference table', () => {
     const text = Buffer.from(classic).toString('latin1');
     // Shift every in-use offset: each entry now points at the wrong bytes.
-    const shifted = text.replace(/(\d{10}) 00000 n/g, (_, o: string) => `${String(Number(o) + 7).padStart(10, '0')} 00000 n`);
+    const shifted = text.replace(
+      /(\d{10}) 00000 n/g,
+      (_, o: string) => `${String(Number(o) + 7).padStart(10, '0')} 00000 n`,
+    );
     expectPkiError(() => PdfReader.open(Buffer.from(shifted, 'latin1')), 'pdf_damaged');
     // startxref pointing into the middle of an object.
     const wrongStart = text.replace(/startxref\n(\d+)/, 'startxref\n100');
