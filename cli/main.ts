@@ -13,6 +13,7 @@ const program = new Command()
 // --- command groups (one line each) ---
 require('./commands/serve').register(program);
 require('./commands/seed').register(program);
+require('./commands/temporal').register(program);
 // --- end command groups ---
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -32,7 +32,13 @@ export async function stopChild(
   if (child.exitCode !== null || child.signalCode !== null) return true;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
-  const timedOut = await Promise.race([exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+  // The timer is cancelled once the child exits, so it never holds the process open.
+  const patience = new AbortController();
+  const timedOut = await Promise.race([
+    exited.then(() => false),
+    sleep(timeoutMs, true, { signal: patience.signal }).catch(() => false),
+  ]);
+  patience.abort();
   if (timedOut) {
     child.kill('SIGKILL');
     await exited;

@@ -4,12 +4,14 @@
  * Temporal. Human actions arrive as Updates so the caller gets the result or a clear
  * refusal synchronously.
  */
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DocumentActivities, DocumentSummary } from '../activities/documents';
 import { type DocumentStatus, TERMINAL_STATUSES } from '../domain/lifecycle';
 import { createdUpdate, type DocumentWorkflowInput, stateQuery } from './definitions';
 
-const { createDraft } = proxyActivities<DocumentActivities>({
+// Creating the draft is one short transaction: a local activity runs it inside the
+// workflow task, saving two round trips through the server while a person waits.
+const { createDraft } = proxyLocalActivities<DocumentActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });

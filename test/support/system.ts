@@ -13,6 +13,7 @@ import type { Sequelize } from 'sequelize';
 import { createApp } from '../../api/app';
 import { openDatabase } from '../../db/open';
 import { seedOrganisation } from '../../db/seed';
+import type { SeedScale } from '../../db/seed/plan';
 import { startEmbeddedPostgres } from '../../runtime/embedded-postgres';
 import { close, listen } from '../../runtime/http-server';
 import { createLogger, type Logger } from '../../runtime/logger';
@@ -23,7 +24,7 @@ import { type RunningWorker, startWorker } from '../../runtime/worker';
 import { onRunEnd } from '../hooks';
 import { freePort } from './ports';
 
-export interface TestSystem {
+export interface EphemeralSystem {
   baseUrl: string;
   databaseUrl: string;
   sequelize: Sequelize;
@@ -33,12 +34,19 @@ export interface TestSystem {
   temporalCliPath: string;
   logger: Logger;
   dir: string;
+  stop(): Promise<void>;
 }
+
+export type TestSystem = EphemeralSystem;
 
 let shared: Promise<TestSystem> | undefined;
 
+/** The system shared by every suite of one test run; stopped by the root hook. */
 export function testSystem(): Promise<TestSystem> {
-  shared ??= start();
+  shared ??= startEphemeralSystem().then((system) => {
+    onRunEnd(system.stop);
+    return system;
+  });
   return shared;
 }
 
@@ -52,61 +60,76 @@ export async function temporalCliForTests(logger: Logger): Promise<string> {
   return cli.path;
 }
 
-async function start(): Promise<TestSystem> {
+/**
+ * Starts a complete throwaway system in a temp folder. `durable` keeps PostgreSQL's
+ * crash-safety settings on (benchmarks measure what production would do).
+ */
+export async function startEphemeralSystem(
+  options: { durable?: boolean; seed?: SeedScale | 'none' } = {},
+): Promise<EphemeralSystem> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', 'vanthu-test');
   const dir = mkdtempSync(path.join(tmpdir(), 'vanthu-test-'));
   chmodSync(dir, 0o755); // the postgres account must reach its folder inside
   const stops: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
-  onRunEnd(async () => {
+  const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  });
-
-  const pg = await startEmbeddedPostgres({
-    dir: path.join(dir, 'postgres'),
-    port: await freePort(),
-    user: 'vanthu',
-    database: 'vanthu',
-    logger,
-    // A throwaway database: durability settings off for speed.
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-  });
-  stops.push(pg.stop);
-
-  const temporalCliPath = await temporalCliForTests(logger);
-  const server = await startTemporalDevServer({
-    cliPath: temporalCliPath,
-    port: await freePort(),
-    namespace: 'default',
-    logger,
-  });
-  stops.push(server.stop);
-  const target: TemporalTarget = { address: server.address, namespace: 'default' };
-
-  const sequelize = await openDatabase(pg.url, logger);
-  stops.push(() => sequelize.close());
-  await seedOrganisation(pg.url, 'demo');
-
-  const taskQueue = 'vanthu-test';
-  const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger });
-  stops.push(worker.stop);
-
-  const temporal = await connectClient(target);
-  stops.push(() => temporal.connection.close());
-  const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl: 'http://127.0.0.1' });
-  const http: Server = await listen(app, 0, '127.0.0.1');
-  stops.push(() => close(http, 2_000));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    databaseUrl: pg.url,
-    sequelize,
-    temporal,
-    target,
-    taskQueue,
-    temporalCliPath,
-    logger,
-    dir,
   };
+
+  try {
+    const pg = await startEmbeddedPostgres({
+      dir: path.join(dir, 'postgres'),
+      port: await freePort(),
+      user: 'vanthu',
+      database: 'vanthu',
+      logger,
+      // A throwaway database: durability settings off for speed, unless measuring.
+      ...(options.durable
+        ? {}
+        : { settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } }),
+    });
+    stops.push(pg.stop);
+
+    const temporalCliPath = await temporalCliForTests(logger);
+    const server = await startTemporalDevServer({
+      cliPath: temporalCliPath,
+      port: await freePort(),
+      namespace: 'default',
+      logger,
+    });
+    stops.push(server.stop);
+    const target: TemporalTarget = { address: server.address, namespace: 'default' };
+
+    const sequelize = await openDatabase(pg.url, logger);
+    stops.push(() => sequelize.close());
+    const seed = options.seed ?? 'demo';
+    if (seed !== 'none') await seedOrganisation(pg.url, seed);
+
+    const taskQueue = 'vanthu-test';
+    const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger });
+    stops.push(worker.stop);
+
+    const temporal = await connectClient(target);
+    stops.push(() => temporal.connection.close());
+    const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl: 'http://127.0.0.1' });
+    const http: Server = await listen(app, 0, '127.0.0.1');
+    stops.push(() => close(http, 2_000));
+    const address = http.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      databaseUrl: pg.url,
+      sequelize,
+      temporal,
+      target,
+      taskQueue,
+      temporalCliPath,
+      logger,
+      dir,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }
