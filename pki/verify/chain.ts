@@ -1,22 +1,41 @@
 /**
  * Chain to a trust anchor. The path is built here (issuer name + key identifier + a
- * verified certificate signature), then judged by pkijs's CertificateChainValidationEngine
- * (signatures, CA flags and key usage, name chaining, policies, name constraints).
+ * verified certificate signature), then judged by the trust store's validation (helper A's
+ * TrustStore: pkijs's CertificateChainValidationEngine plus the Thông tư 15 algorithm policy
+ * on every certificate and the leaf's key usage) or, for a plain list of anchors, by
+ * pkijs's engine directly (signatures, CA flags and key usage, name chaining, policies).
  *
- * The engine's verdict depends on the validation time only through validity periods, so it
- * is computed once per (certificate, intermediates, trust set) at a time inside the path's
- * common validity window and cached; whether the certificates were valid at the signing
- * time is answered separately, which also lets the report say "expired" rather than
- * "untrusted". No revocation data is given to the engine: revocation is judged with its own
- * time rules in revocation.ts.
+ * That verdict depends on the validation time only through validity periods, so it is
+ * computed once per (path, purpose, trust set) at a time inside the path's common validity
+ * window and cached; whether the certificates were valid at the signing time is answered
+ * separately, which also lets the report say "expired" rather than "untrusted". Revocation
+ * is not part of it: it is judged with its own time rules in revocation.ts.
  */
 import * as pkijs from 'pkijs';
 import { signatureAlgorithm, verifySignature } from './asn1/algorithms';
 import { type Certificate, parseCertificate, sha256Hex } from './asn1/x509';
 
+/** What a chain is validated for: the leaf's key usage is checked accordingly. */
+export type ChainPurpose = 'document' | 'timestamp';
+
+/** The part of helper A's TrustStore (pki/trust/store.ts) that verification uses. */
+export interface TrustValidator {
+  anchors(): Uint8Array[];
+  validate(
+    certificate: Uint8Array,
+    options: {
+      at?: Date;
+      extraCertificates?: readonly Uint8Array[];
+      purpose?: ChainPurpose;
+      revocation?: { mode: 'none' };
+    },
+  ): Promise<{ status: 'valid' | 'invalid' | 'indeterminate'; code: string | null; reason: string }>;
+}
+
 export interface TrustSet {
   readonly id: string;
   readonly anchors: readonly Certificate[];
+  readonly validator?: TrustValidator;
 }
 
 export interface ChainResult {
@@ -26,12 +45,18 @@ export interface ChainResult {
   readonly message: string;
   /** The first certificate of the path not valid at the asked time, if any. */
   readonly timeProblem?: { readonly certificate: Certificate; readonly kind: 'expired' | 'not_yet_valid' };
+  /** True when the chain could not be judged only because its certificates' validity never overlapped. */
+  readonly disjointValidity?: boolean;
+  /** Why the trust store refused the chain, when not simply untrusted (e.g. weak_algorithm). */
+  readonly code?: string;
 }
 
 interface CachedVerdict {
   readonly path: readonly Certificate[];
   readonly trusted: boolean;
   readonly message: string;
+  readonly disjointValidity?: boolean;
+  readonly code?: string;
 }
 
 const MAX_PATH = 10;
@@ -47,10 +72,11 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
 }
 
 /** A trust set from DER certificates; its id changes whenever the anchors do. */
-export function makeTrustSet(anchors: readonly Uint8Array[]): TrustSet {
+export function makeTrustSet(anchors: readonly Uint8Array[], validator?: TrustValidator): TrustSet {
   const certs = anchors.map((a) => parseCertificate(a));
   const ids = [...new Set(certs.map((c) => c.id))].sort();
-  return { id: sha256Hex(Buffer.from(ids.join(','))), anchors: certs };
+  const id = sha256Hex(Buffer.from(`${validator ? 'store' : 'list'}:${ids.join(',')}`));
+  return validator ? { id, anchors: certs, validator } : { id, anchors: certs };
 }
 
 /** True when `issuer` signed `cert` (cached: the same pairs recur in every document). */
@@ -108,7 +134,11 @@ function pkijsCertificate(c: Certificate): pkijs.Certificate {
   return pkijsCerts.get(c.id) ?? remember(pkijsCerts, c.id, pkijs.Certificate.fromBER(c.der));
 }
 
-async function engineVerdict(path: readonly Certificate[], trust: TrustSet): Promise<CachedVerdict> {
+async function engineVerdict(
+  path: readonly Certificate[],
+  trust: TrustSet,
+  purpose: ChainPurpose,
+): Promise<CachedVerdict> {
   const anchorIds = new Set(trust.anchors.map((a) => a.id));
   const last = path[path.length - 1]!;
   if (!anchorIds.has(last.id)) {
@@ -125,15 +155,33 @@ async function engineVerdict(path: readonly Certificate[], trust: TrustSet): Pro
     return {
       path,
       trusted: false,
-      message: 'The certificates of the chain were never valid at the same time.',
+      disjointValidity: true,
+      message: 'The chain cannot be validated: its certificates were never valid at the same time.',
     };
   }
   const nonAnchors = path.filter((c) => !anchorIds.has(c.id));
+  const checkDate = new Date(from + Math.floor((to - from) / 2));
+  if (trust.validator) {
+    const leaf = path[0]!;
+    const verdict = await trust.validator.validate(leaf.der, {
+      at: checkDate,
+      extraCertificates: nonAnchors.slice(1).map((c) => c.der),
+      purpose,
+      revocation: { mode: 'none' },
+    });
+    if (verdict.status === 'valid') {
+      return { path, trusted: true, message: `The chain reaches the trust anchor "${last.subjectText}".` };
+    }
+    const code = verdict.code && verdict.code !== 'untrusted' ? verdict.code : undefined;
+    return code
+      ? { path, trusted: false, message: verdict.reason, code }
+      : { path, trusted: false, message: verdict.reason };
+  }
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: trust.anchors.map(pkijsCertificate),
     // The engine takes the end-entity certificate last.
     certs: (nonAnchors.length > 0 ? nonAnchors.slice().reverse() : [last]).map(pkijsCertificate),
-    checkDate: new Date(from + Math.floor((to - from) / 2)),
+    checkDate,
   });
   try {
     const result = await engine.verify();
@@ -161,15 +209,11 @@ export async function validateChain(
   pool: readonly Certificate[],
   trust: TrustSet,
   at: Date,
+  purpose: ChainPurpose = 'document',
 ): Promise<ChainResult> {
   const path = buildPath(leaf, pool, trust);
-  const key = `${trust.id}:${path.map((c) => c.id).join('>')}`;
+  const key = `${trust.id}:${purpose}:${path.map((c) => c.id).join('>')}`;
   let verdict = verdicts.get(key);
-  if (!verdict) verdict = remember(verdicts, key, await engineVerdict(path, trust));
-  return {
-    trusted: verdict.trusted,
-    path: verdict.path,
-    message: verdict.message,
-    timeProblem: timeProblemAt(path, at),
-  };
+  if (!verdict) verdict = remember(verdicts, key, await engineVerdict(path, trust, purpose));
+  return { ...verdict, timeProblem: timeProblemAt(path, at) };
 }

@@ -27,6 +27,7 @@ export type ReasonCode =
   | 'weak_algorithm'
   | 'signing_certificate_mismatch'
   | 'untrusted'
+  | 'certificate_wrong_usage'
   | 'certificate_expired'
   | 'certificate_not_yet_valid'
   | 'certificate_revoked'

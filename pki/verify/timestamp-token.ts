@@ -77,7 +77,7 @@ export async function checkTimestampToken(
       message: `"${tsa.subjectText}" is not a timestamping certificate.`,
     };
   }
-  const chain = await validateChain(tsa, [...signer.certificates, ...pool], trust, tst.genTime);
+  const chain = await validateChain(tsa, [...signer.certificates, ...pool], trust, tst.genTime, 'timestamp');
   const at = tst.genTime.toISOString();
   if (!chain.trusted) {
     return {

@@ -4,9 +4,13 @@
  * memoised per input array so verifying many documents with the same anchors costs nothing.
  */
 import { PkiError } from '../errors';
-import { makeTrustSet, type TrustSet } from './chain';
+import { makeTrustSet, type TrustSet, type TrustValidator } from './chain';
 
-export type TrustAnchors = readonly (Uint8Array | string)[] | { readonly anchors: readonly Uint8Array[] };
+/**
+ * Trust anchors as DER or PEM, or a trust store (pki/trust TrustStore) whose validation then
+ * judges every chain.
+ */
+export type TrustAnchors = readonly (Uint8Array | string)[] | TrustValidator;
 
 const memo = new WeakMap<object, TrustSet>();
 
@@ -19,12 +23,25 @@ export function pemCertificates(pem: string): Buffer[] {
   return out;
 }
 
+function isValidator(input: TrustAnchors): input is TrustValidator {
+  return !Array.isArray(input) && typeof (input as TrustValidator).validate === 'function';
+}
+
 export function trustSetOf(input: TrustAnchors): TrustSet {
+  if (isValidator(input)) {
+    // A store can change between calls, so its anchors are read each time (cheap: a few certificates).
+    try {
+      return makeTrustSet(input.anchors(), input);
+    } catch {
+      throw new PkiError(
+        'invalid_input',
+        'A trust anchor of the trust store is not a readable X.509 certificate.',
+      );
+    }
+  }
   const hit = memo.get(input);
   if (hit) return hit;
-  const items = Array.isArray(input)
-    ? (input as readonly (Uint8Array | string)[])
-    : (input as { anchors: readonly Uint8Array[] }).anchors;
+  const items = input as readonly (Uint8Array | string)[];
   const ders: Buffer[] = [];
   for (const item of items) {
     if (typeof item === 'string') {

@@ -354,7 +354,9 @@ async function report(index: number, ev: Evaluated, ctx: ReportContext): Promise
     certificates: [],
   };
   if (cert && s) {
-    const chain = ev.chain ?? (await validateChain(cert, ev.pool, ctx.trust, used));
+    const chain =
+      ev.chain ??
+      (await validateChain(cert, ev.pool, ctx.trust, used, isTimestamp ? 'timestamp' : 'document'));
     ev.chain = chain;
     const path = chain.path.map((c) => c.subjectText);
     let chainOk = chain.trusted;
@@ -363,8 +365,12 @@ async function report(index: number, ev: Evaluated, ctx: ReportContext): Promise
       chainOk = false;
       chainMessage = `"${cert.subjectText}" is not a timestamping certificate.`;
     }
-    chainCheck = { ...check(chainOk ? 'passed' : 'indeterminate', chainMessage), path };
-    if (!chainOk) indeterminate.add('untrusted');
+    // Weak algorithms or wrong key usage in the chain are failures; a chain that cannot be
+    // judged only because of expiry is reported as expiry, below; the rest is "untrusted".
+    const refused = chain.code === 'weak_algorithm' || chain.code === 'certificate_wrong_usage';
+    chainCheck = { ...check(chainOk ? 'passed' : refused ? 'failed' : 'indeterminate', chainMessage), path };
+    if (!chainOk && refused) reasons.add(chain.code as ReasonCode);
+    else if (!chainOk && !chain.disjointValidity) indeterminate.add('untrusted');
     const at = used.toISOString();
     const basisText = BASIS_TEXT[basis];
     const tp = timeProblemAt(chain.path, used);

@@ -88,7 +88,7 @@ export function sameValue(a: PdfValue | undefined, b: PdfValue | undefined): boo
   if (typeof a !== 'object' || typeof b !== 'object') return a === b;
   if (a instanceof PdfName) return b instanceof PdfName && a.value === b.value;
   if (a instanceof PdfRef) return b instanceof PdfRef && a.num === b.num && a.gen === b.gen;
-  if (a instanceof PdfString) return b instanceof PdfString && a.bytes.equals(b.bytes);
+  if (a instanceof PdfString) return b instanceof PdfString && sameString(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
@@ -108,4 +108,17 @@ function sameDict(a: PdfDict, b: PdfDict, ignore?: string): boolean {
   for (const k of keysA)
     if (!b.entries.has(k) || !sameValue(a.entries.get(k), b.entries.get(k))) return false;
   return true;
+}
+
+/**
+ * Byte-equal, or the same text written once as UTF-16BE and once as plain ASCII: tools
+ * re-encode text strings (e.g. a field name) when they rewrite an object, which changes
+ * nothing a reader sees.
+ */
+function sameString(a: PdfString, b: PdfString): boolean {
+  if (a.bytes.equals(b.bytes)) return true;
+  const utf16 = (s: PdfString) => s.bytes.length >= 2 && s.bytes[0] === 0xfe && s.bytes[1] === 0xff;
+  const ascii = (s: PdfString) => s.bytes.every((c) => c >= 0x20 && c <= 0x7e);
+  if ((utf16(a) && ascii(b)) || (utf16(b) && ascii(a))) return a.text() === b.text();
+  return false;
 }
