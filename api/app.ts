@@ -2,24 +2,14 @@
  * The HTTP application: JSON api under /api/v1, health, and (later) the web interface.
  * Routes authenticate, validate, authorise, then read a read-model or ask a workflow.
  */
-import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import type { Sequelize } from 'sequelize';
-import type { Logger } from '../runtime/logger';
 import { identify } from './auth';
 import { checkHealth } from './health';
 import { problemHandler, sendProblem } from './problem';
-import { documentRoutes } from './routes/documents';
-import { orgRoutes } from './routes/org';
-import { sessionRoutes } from './routes/session';
+import { type ApiContext, mountRoutes } from './route';
+import { API_ROUTES } from './routes';
 
-export interface AppDependencies {
-  sequelize: Sequelize;
-  temporal: Client;
-  taskQueue: string;
-  logger: Logger;
-  publicUrl: string;
-}
+export type AppDependencies = ApiContext;
 
 export function createApp(deps: AppDependencies): Express {
   const { sequelize, temporal, taskQueue, logger } = deps;
@@ -35,9 +25,7 @@ export function createApp(deps: AppDependencies): Express {
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: true }));
   api.use(identify(sequelize));
-  api.use(sessionRoutes({ sequelize, secureCookies: deps.publicUrl.startsWith('https:') }));
-  api.use(documentRoutes({ sequelize, temporal, taskQueue }));
-  api.use(orgRoutes({ sequelize }));
+  mountRoutes(api, API_ROUTES, deps);
   api.use((req, res) => {
     sendProblem(res, {
       status: 404,

@@ -100,10 +100,3 @@ export function identify(sequelize: Sequelize) {
     next();
   };
 }
-
-export function requireActor(req: Request): Actor {
-  if (!req.actor) {
-    throw new DomainError('unauthenticated', 'hãy đăng nhập trước (sign in first)');
-  }
-  return req.actor;
-}

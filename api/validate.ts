@@ -30,6 +30,3 @@ export function jsonBody<T extends z.ZodType>(req: Request, schema: T): z.infer<
   }
   return parseWith(schema, req.body, 'body');
 }
-
-export const idParam = z.string().uuid('must be a document id (UUID)');
-export const unitIdParam = z.coerce.number().int().positive('must be a unit id');

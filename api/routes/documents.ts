@@ -4,61 +4,108 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Client,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-} from '@temporalio/client';
-import { Router } from 'express';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import type { DocumentSummary } from '../../activities/documents';
 import { DocumentRow, DocumentTypeRow, DocumentVersion, OrgUnit } from '../../db/models';
 import { holdsRoleOver } from '../../db/people';
 import { refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
+import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
-import { requireActor } from '../auth';
-import { idParam, jsonBody, parseWith } from '../validate';
+import { defineRoute } from '../route';
+import { documentIdParams, problem, uuid } from '../schemas';
 
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
-export const createDocumentSchema = z.strictObject({
-  id: z.string().uuid('must be a UUID').optional(),
-  type: z.string().min(1).max(10),
-  subject: text(500),
-  body: z.array(z.string().max(20_000)).min(1, 'needs at least one paragraph').max(500),
-  urgency: z.enum(URGENCIES).default('thuong'),
-  secrecy: z.string().max(30).optional(),
-  issuingUnitId: z.number().int().positive().optional(),
-  recipientsNote: z.string().max(2_000).optional(),
-});
+export const createDocumentBody = z
+  .strictObject({
+    id: uuid.optional().describe('Client-chosen id; a second create with the same id is refused'),
+    type: z.string().min(1).max(10).describe('Document type code from the document type table, e.g. CT'),
+    subject: text(500).describe('Trích yếu'),
+    body: z.array(z.string().max(20_000)).min(1, 'needs at least one paragraph').max(500),
+    urgency: z.enum(URGENCIES).default('thuong'),
+    secrecy: z.string().max(30).optional().describe('Secret grades (mật, tối mật, tuyệt mật) are refused'),
+    issuingUnitId: z.number().int().positive().optional(),
+    recipientsNote: z.string().max(2_000).optional(),
+  })
+  .meta({ id: 'NewDocument' });
+
+const documentSummary = z
+  .object({
+    id: uuid,
+    status: z.enum([...DOCUMENT_STATUSES, 'pending']),
+    version: z.number().int().optional(),
+    sha256: z.string().optional(),
+    workflowId: z.string(),
+  })
+  .meta({ id: 'DocumentSummary' });
+
+const documentView = z
+  .object({
+    id: uuid,
+    type: z.string(),
+    subject: z.string(),
+    status: z.enum(DOCUMENT_STATUSES),
+    urgency: z.enum(URGENCIES),
+    issuingUnit: z.object({ id: z.number(), code: z.string(), name: z.string() }),
+    createdBy: z.number(),
+    currentVersion: z.number(),
+    versions: z.array(z.object({ version: z.number(), sha256: z.string(), createdAt: z.string() })),
+    workflowId: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Document' });
+
+const timelineView = z
+  .object({
+    documentId: uuid,
+    events: z.array(
+      z.object({
+        seq: z.number(),
+        at: z.string(),
+        action: z.string(),
+        actor: z.object({ id: z.number(), name: z.string().nullable() }).nullable(),
+        versionSha256: z.string().nullable(),
+        detail: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  })
+  .meta({ id: 'Timeline' });
 
 /** How long a create request waits for the workflow before answering 202 Accepted. */
 const CREATE_WAIT_MS = 10_000;
 
 const DRAFTING_ROLES = ['drafter', 'clerk', 'leader', 'signer', 'branch_secretary'] as const;
 
-export function documentRoutes(deps: { sequelize: Sequelize; temporal: Client; taskQueue: string }): Router {
-  const { sequelize, temporal, taskQueue } = deps;
-  const router = Router();
-
-  router.post('/documents', async (req, res) => {
-    const actor = requireActor(req);
-    // Secrecy is checked first, on the raw body, so a secret document is refused even
-    // when the rest of it is malformed — and nothing of it is stored or logged.
-    refuseSecret(typeof req.body?.secrecy === 'string' ? req.body.secrecy : undefined);
-    const input = jsonBody(req, createDocumentSchema);
-
+const createDocument = defineRoute({
+  method: 'post',
+  path: '/documents',
+  operationId: 'createDocument',
+  summary: 'Create a draft (dự thảo); starts the document workflow',
+  tag: 'documents',
+  access: { kind: 'role', roles: DRAFTING_ROLES },
+  body: createDocumentBody,
+  responses: {
+    201: { description: 'Draft stored', schema: documentSummary },
+    202: { description: 'Accepted; the workflow has not answered yet', schema: documentSummary },
+    400: problem('Invalid request, naming the field'),
+    403: problem('Not allowed to draft for that unit'),
+    409: problem('A document with this id exists'),
+    422: problem('Secret documents are refused'),
+  },
+  // Secrecy is checked first, on the raw body, so a secret document is refused even
+  // when the rest of it is malformed — and nothing of it is stored or logged.
+  before: (req) => refuseSecret(typeof req.body?.secrecy === 'string' ? req.body.secrecy : undefined),
+  async handler({ req, actor, body: input, ctx }) {
     const issuingUnitId =
       input.issuingUnitId ??
       actor.roles.find((r) => (DRAFTING_ROLES as readonly string[]).includes(r.role))?.unitId;
-    if (issuingUnitId === undefined) {
-      throw new DomainError('forbidden', 'you hold no drafting role in any unit', 'body.issuingUnitId');
-    }
-    const unit = await OrgUnit.findByPk(issuingUnitId);
+    const unit = issuingUnitId === undefined ? null : await OrgUnit.findByPk(issuingUnitId);
     if (!unit)
       throw new DomainError('validation', `unit ${issuingUnitId} does not exist`, 'body.issuingUnitId');
     if (!holdsRoleOver(actor, unit.path, DRAFTING_ROLES)) {
@@ -79,10 +126,10 @@ export function documentRoutes(deps: { sequelize: Sequelize; temporal: Client; t
 
     const documentId = input.id ?? randomUUID();
     const workflowId = documentWorkflowId(documentId);
-    const created = temporal.workflow.executeUpdateWithStart(createdUpdate, {
+    const created = ctx.temporal.workflow.executeUpdateWithStart(createdUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation<typeof documentWorkflow>(DOCUMENT_WORKFLOW, {
         workflowId,
-        taskQueue,
+        taskQueue: ctx.taskQueue,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [
@@ -91,7 +138,7 @@ export function documentRoutes(deps: { sequelize: Sequelize; temporal: Client; t
               documentId,
               typeCode: input.type,
               urgency: input.urgency,
-              issuingUnitId,
+              issuingUnitId: unit.id,
               createdBy: actor.personId,
               content: {
                 subject: input.subject,
@@ -124,54 +171,77 @@ export function documentRoutes(deps: { sequelize: Sequelize; temporal: Client; t
     const location = `/api/v1/documents/${documentId}`;
     if (summary === 'pending') {
       created.catch(() => undefined);
-      res.status(202).location(location).json({ id: documentId, status: 'pending', workflowId });
-      return;
+      return {
+        status: 202,
+        headers: { Location: location },
+        body: { id: documentId, status: 'pending', workflowId },
+      };
     }
-    res
-      .status(201)
-      .location(location)
-      .json({ ...summary, workflowId });
-  });
+    return { status: 201, headers: { Location: location }, body: { ...summary, workflowId } };
+  },
+});
 
-  router.get('/documents/:id', async (req, res) => {
-    const actor = requireActor(req);
-    const id = parseWith(idParam, req.params.id, 'path.id');
-    const document = await DocumentRow.findByPk(id);
+const getDocument = defineRoute({
+  method: 'get',
+  path: '/documents/:id',
+  operationId: 'getDocument',
+  summary: 'A document with its versions (read model)',
+  tag: 'documents',
+  access: { kind: 'signed_in' },
+  params: documentIdParams,
+  responses: { 200: { description: 'The document', schema: documentView }, 404: problem('No such document') },
+  async handler({ actor, params }) {
+    const document = await DocumentRow.findByPk(params.id);
     const unit = document ? await OrgUnit.findByPk(document.issuingUnitId) : null;
     // Another unit's document is "not found", not "forbidden": its existence is private.
     if (!document || !unit || !holdsRoleOver(actor, unit.path)) {
-      throw new DomainError('not_found', `no document ${id}`);
+      throw new DomainError('not_found', `no document ${params.id}`);
     }
     const versions = await DocumentVersion.findAll({
-      where: { documentId: id },
+      where: { documentId: params.id },
       attributes: ['version', 'sha256', 'createdAt', 'createdBy'],
       order: [['version', 'ASC']],
     });
-    res.json({
-      id: document.id,
-      type: document.typeCode,
-      subject: document.subject,
-      status: document.status,
-      urgency: document.urgency,
-      issuingUnit: { id: unit.id, code: unit.code, name: unit.name },
-      createdBy: document.createdBy,
-      currentVersion: document.currentVersion,
-      versions: versions.map((v) => ({ version: v.version, sha256: v.sha256, createdAt: v.createdAt })),
-      workflowId: document.workflowId,
-      createdAt: document.createdAt,
-      updatedAt: document.updatedAt,
-    });
-  });
+    return {
+      status: 200,
+      body: {
+        id: document.id,
+        type: document.typeCode,
+        subject: document.subject,
+        status: document.status,
+        urgency: document.urgency,
+        issuingUnit: { id: unit.id, code: unit.code, name: unit.name },
+        createdBy: document.createdBy,
+        currentVersion: document.currentVersion,
+        versions: versions.map((v) => ({ version: v.version, sha256: v.sha256, createdAt: v.createdAt })),
+        workflowId: document.workflowId,
+        createdAt: document.createdAt,
+        updatedAt: document.updatedAt,
+      },
+    };
+  },
+});
 
-  router.get('/documents/:id/timeline', async (req, res) => {
-    const actor = requireActor(req);
-    const id = parseWith(idParam, req.params.id, 'path.id');
-    const [row] = await sequelize.query<{ path: string }>(
+const getTimeline = defineRoute({
+  method: 'get',
+  path: '/documents/:id/timeline',
+  operationId: 'getDocumentTimeline',
+  summary: "A document's timeline, from the audit log",
+  tag: 'documents',
+  access: { kind: 'signed_in' },
+  params: documentIdParams,
+  responses: {
+    200: { description: 'Events, oldest first', schema: timelineView },
+    404: problem('No such document'),
+  },
+  async handler({ actor, params, ctx }) {
+    const [row] = await ctx.sequelize.query<{ path: string }>(
       'SELECT u.path FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id WHERE d.id = :id',
-      { replacements: { id }, type: QueryTypes.SELECT },
+      { replacements: { id: params.id }, type: QueryTypes.SELECT },
     );
-    if (!row || !holdsRoleOver(actor, row.path)) throw new DomainError('not_found', `no document ${id}`);
-    const events = await sequelize.query<{
+    if (!row || !holdsRoleOver(actor, row.path))
+      throw new DomainError('not_found', `no document ${params.id}`);
+    const events = await ctx.sequelize.query<{
       seq: string;
       at: Date;
       action: string;
@@ -183,20 +253,23 @@ export function documentRoutes(deps: { sequelize: Sequelize; temporal: Client; t
       `SELECT e.seq, e.at, e.action, e.actor_person_id, p.full_name, e.version_sha256, e.detail
          FROM audit_event e LEFT JOIN person p ON p.id = e.actor_person_id
         WHERE e.document_id = :id ORDER BY e.seq`,
-      { replacements: { id }, type: QueryTypes.SELECT },
+      { replacements: { id: params.id }, type: QueryTypes.SELECT },
     );
-    res.json({
-      documentId: id,
-      events: events.map((e) => ({
-        seq: Number(e.seq),
-        at: e.at,
-        action: e.action,
-        actor: e.actor_person_id === null ? null : { id: e.actor_person_id, name: e.full_name },
-        versionSha256: e.version_sha256,
-        detail: e.detail,
-      })),
-    });
-  });
+    return {
+      status: 200,
+      body: {
+        documentId: params.id,
+        events: events.map((e) => ({
+          seq: Number(e.seq),
+          at: e.at,
+          action: e.action,
+          actor: e.actor_person_id === null ? null : { id: e.actor_person_id, name: e.full_name },
+          versionSha256: e.version_sha256,
+          detail: e.detail,
+        })),
+      },
+    };
+  },
+});
 
-  return router;
-}
+export const documentRoutes = [createDocument, getDocument, getTimeline];

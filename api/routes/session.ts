@@ -1,36 +1,89 @@
 /** Signing in and out. */
-import { Router } from 'express';
-import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
-import { clearedSessionCookie, requireActor, sessionCookie, sessionToken, signIn, signOut } from '../auth';
-import { jsonBody } from '../validate';
+import { clearedSessionCookie, sessionCookie, sessionToken, signIn, signOut } from '../auth';
+import { defineRoute } from '../route';
+import { problem } from '../schemas';
 
-const signInSchema = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(1_000),
+const signInBody = z
+  .strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1_000) })
+  .meta({ id: 'SignIn' });
+
+const personView = z
+  .object({
+    personId: z.number(),
+    username: z.string(),
+    fullName: z.string(),
+    homeUnitId: z.number(),
+    roles: z.array(
+      z.object({
+        unitId: z.number(),
+        unitPath: z.string(),
+        unitName: z.string(),
+        role: z.string(),
+        title: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Person' });
+
+const secure = (publicUrl: string) => publicUrl.startsWith('https:');
+
+const createSession = defineRoute({
+  method: 'post',
+  path: '/session',
+  operationId: 'signIn',
+  summary: 'Sign in with user name and password; sets the session cookie',
+  tag: 'session',
+  access: { kind: 'public' },
+  body: signInBody,
+  responses: {
+    201: { description: 'Signed in', schema: z.object({ person: personView, expiresAt: z.string() }) },
+    401: problem('Wrong user name or password'),
+  },
+  async handler({ req, body, ctx }) {
+    const { token, actor, expiresAt } = await signIn(
+      ctx.sequelize,
+      body.username,
+      body.password,
+      req.ip ?? 'unknown',
+    );
+    return {
+      status: 201,
+      headers: { 'Set-Cookie': sessionCookie(token, expiresAt, secure(ctx.publicUrl)) },
+      body: { person: actor, expiresAt },
+    };
+  },
 });
 
-export function sessionRoutes(deps: { sequelize: Sequelize; secureCookies: boolean }): Router {
-  const { sequelize, secureCookies } = deps;
-  const router = Router();
+const getSession = defineRoute({
+  method: 'get',
+  path: '/session',
+  operationId: 'whoAmI',
+  summary: 'The signed-in person and the roles they hold',
+  tag: 'session',
+  access: { kind: 'signed_in' },
+  responses: {
+    200: { description: 'Signed in', schema: z.object({ person: personView }) },
+    401: problem('Not signed in'),
+  },
+  async handler({ actor }) {
+    return { status: 200, body: { person: actor } };
+  },
+});
 
-  router.post('/session', async (req, res) => {
-    const { username, password } = jsonBody(req, signInSchema);
-    const { token, actor, expiresAt } = await signIn(sequelize, username, password, req.ip ?? 'unknown');
-    res.setHeader('Set-Cookie', sessionCookie(token, expiresAt, secureCookies));
-    res.status(201).json({ person: actor, expiresAt });
-  });
-
-  router.get('/session', (req, res) => {
-    res.json({ person: requireActor(req) });
-  });
-
-  router.delete('/session', async (req, res) => {
+const deleteSession = defineRoute({
+  method: 'delete',
+  path: '/session',
+  operationId: 'signOut',
+  summary: 'Sign out: ends the session',
+  tag: 'session',
+  access: { kind: 'public' },
+  responses: { 204: { description: 'Signed out' } },
+  async handler({ req, ctx }) {
     const token = sessionToken(req);
-    if (token) await signOut(sequelize, token);
-    res.setHeader('Set-Cookie', clearedSessionCookie(secureCookies));
-    res.status(204).end();
-  });
+    if (token) await signOut(ctx.sequelize, token);
+    return { status: 204, headers: { 'Set-Cookie': clearedSessionCookie(secure(ctx.publicUrl)) } };
+  },
+});
 
-  return router;
-}
+export const sessionRoutes = [createSession, getSession, deleteSession];
