@@ -1,17 +1,31 @@
 /**
  * Appending to the audit log inside the caller's transaction, so an action and its
- * audit entry commit together or not at all. The chain has one head: appends take a
- * transaction-scoped advisory lock, so concurrent writers queue instead of forking it.
- * Batch several entries in one call when one action produces many.
+ * audit entry commit together or not at all. Each chain has one head row, locked FOR
+ * UPDATE while appending, so writers to the same chain queue and writers to different
+ * chains do not. Chains are locked in ascending order so two transactions never deadlock.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { type AuditFields, auditEntryHash, GENESIS_HASH } from '../domain/audit-chain';
+import { type AuditFields, auditChainFor, auditEntryHash } from '../domain/audit-chain';
 
-const AUDIT_CHAIN_LOCK = 7_238_102;
+export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & { at?: Date };
 
-export type AuditEntry = Omit<AuditFields, 'seq' | 'at'> & { at?: Date };
+const COLUMNS = [
+  'chain',
+  'seq',
+  'at',
+  'actor_person_id',
+  'actor_unit_id',
+  'source',
+  'action',
+  'document_id',
+  'version_sha256',
+  'detail',
+  'idempotency_key',
+  'prev_hash',
+  'hash',
+] as const;
 
-/** Appends entries in order; entries whose idempotency key is already logged are skipped. */
+/** Appends entries (in order within each chain); entries whose idempotency key is logged are skipped. */
 export async function appendAudit(
   sequelize: Sequelize,
   transaction: Transaction,
@@ -29,58 +43,72 @@ export async function appendAudit(
     fresh = entries.filter((e) => e.idempotencyKey === null || !logged.has(e.idempotencyKey));
     if (fresh.length === 0) return 0;
   }
-  await sequelize.query('SELECT pg_advisory_xact_lock(:lock)', {
-    replacements: { lock: AUDIT_CHAIN_LOCK },
-    transaction,
-  });
-  const [head] = await sequelize.query<{ seq: string; hash: string }>(
-    'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
-    { type: QueryTypes.SELECT, transaction },
-  );
-  let seq = head ? Number(head.seq) : 0;
-  let prevHash = head ? head.hash : GENESIS_HASH;
-  const rows: unknown[][] = [];
+
+  const byChain = new Map<number, AuditEntry[]>();
   for (const entry of fresh) {
-    seq += 1;
-    const fields: AuditFields = {
-      seq,
-      at: (entry.at ?? new Date()).toISOString(),
-      actorPersonId: entry.actorPersonId,
-      actorUnitId: entry.actorUnitId,
-      source: entry.source,
-      action: entry.action,
-      documentId: entry.documentId,
-      versionSha256: entry.versionSha256,
-      detail: entry.detail,
-      idempotencyKey: entry.idempotencyKey,
-    };
-    const hash = auditEntryHash(fields, prevHash);
-    rows.push([
-      seq,
-      fields.at,
-      fields.actorPersonId,
-      fields.actorUnitId,
-      fields.source,
-      fields.action,
-      fields.documentId,
-      fields.versionSha256,
-      JSON.stringify(fields.detail),
-      fields.idempotencyKey,
-      prevHash,
-      hash,
-    ]);
-    prevHash = hash;
+    const chain = auditChainFor(entry);
+    byChain.set(chain, [...(byChain.get(chain) ?? []), entry]);
   }
-  // 12 parameters a row; PostgreSQL allows 65,535 per statement.
+  const rows: unknown[][] = [];
+  for (const chain of [...byChain.keys()].sort((a, b) => a - b)) {
+    const [head] = await sequelize.query<{ seq: string; hash: string }>(
+      'SELECT seq, hash FROM audit_chain_head WHERE chain = $1 FOR UPDATE',
+      { bind: [chain], type: QueryTypes.SELECT, transaction },
+    );
+    if (!head) throw new Error(`audit chain ${chain} has no head row`);
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    for (const entry of byChain.get(chain)!) {
+      seq += 1;
+      const fields: AuditFields = {
+        chain,
+        seq,
+        at: (entry.at ?? new Date()).toISOString(),
+        actorPersonId: entry.actorPersonId,
+        actorUnitId: entry.actorUnitId,
+        source: entry.source,
+        action: entry.action,
+        documentId: entry.documentId,
+        versionSha256: entry.versionSha256,
+        detail: entry.detail,
+        idempotencyKey: entry.idempotencyKey,
+      };
+      const hash = auditEntryHash(fields, prevHash);
+      rows.push([
+        chain,
+        seq,
+        fields.at,
+        fields.actorPersonId,
+        fields.actorUnitId,
+        fields.source,
+        fields.action,
+        fields.documentId,
+        fields.versionSha256,
+        JSON.stringify(fields.detail),
+        fields.idempotencyKey,
+        prevHash,
+        hash,
+      ]);
+      prevHash = hash;
+    }
+    await sequelize.query('UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE chain = $1', {
+      bind: [chain, seq, prevHash],
+      transaction,
+    });
+  }
+  // 13 parameters a row; PostgreSQL allows 65,535 per statement.
+  const width = COLUMNS.length;
   for (let start = 0; start < rows.length; start += 1_000) {
     const chunk = rows.slice(start, start + 1_000);
     const placeholders = chunk.map(
-      (_, i) => `(${Array.from({ length: 12 }, (_, j) => `$${i * 12 + j + 1}`).join(',')})`,
+      (_, i) => `(${Array.from({ length: width }, (_, j) => `$${i * width + j + 1}`).join(',')})`,
     );
     await sequelize.query(
-      `INSERT INTO audit_event (seq, at, actor_person_id, actor_unit_id, source, action, document_id,
-         version_sha256, detail, idempotency_key, prev_hash, hash) VALUES ${placeholders.join(',')}`,
-      { bind: chunk.flat(), transaction },
+      `INSERT INTO audit_event (${COLUMNS.join(', ')}) VALUES ${placeholders.join(',')}`,
+      {
+        bind: chunk.flat(),
+        transaction,
+      },
     );
   }
   return rows.length;

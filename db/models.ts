@@ -90,6 +90,8 @@ export class Blob extends Model<InferAttributes<Blob>, InferCreationAttributes<B
 }
 
 export class AuditEvent extends Model<InferAttributes<AuditEvent>, InferCreationAttributes<AuditEvent>> {
+  declare id: string;
+  declare chain: number;
   declare seq: string;
   declare at: Date;
   declare actorPersonId: number | null;
@@ -191,7 +193,9 @@ export function defineModels(sequelize: Sequelize): void {
   );
   AuditEvent.init(
     {
-      seq: { type: DataTypes.BIGINT, primaryKey: true },
+      id: { type: DataTypes.BIGINT, primaryKey: true },
+      chain: { type: DataTypes.SMALLINT, allowNull: false },
+      seq: { type: DataTypes.BIGINT, allowNull: false },
       at: { type: DataTypes.DATE, allowNull: false },
       actorPersonId: { type: DataTypes.INTEGER, allowNull: true },
       actorUnitId: { type: DataTypes.INTEGER, allowNull: true },

@@ -1,14 +1,17 @@
 /**
- * The audit log's hash chain, as a rule anyone can re-check: each entry's hash is the
- * SHA-256 of the canonical JSON of its fields together with the previous entry's hash.
- * The first entry's previous hash is 64 zeros.
+ * The audit log's hash chains, as a rule anyone can re-check. Entries are spread over
+ * AUDIT_CHAINS chains (by document, else by actor); within a chain each entry's hash is
+ * the SHA-256 of the canonical JSON of its fields together with the previous entry's
+ * hash. The first entry of a chain follows 64 zeros.
  */
 import { sha256Hex } from './content-hash';
 import { canonicalJson } from './document';
 
 export const GENESIS_HASH = '0'.repeat(64);
+export const AUDIT_CHAINS = 32;
 
 export interface AuditFields {
+  chain: number;
   seq: number;
   /** ISO 8601 with milliseconds, UTC. */
   at: string;
@@ -25,4 +28,10 @@ export interface AuditFields {
 
 export function auditEntryHash(fields: AuditFields, prevHash: string): string {
   return sha256Hex(canonicalJson({ ...fields, prevHash }));
+}
+
+/** Which chain an entry joins: a document's entries stay together, in order. */
+export function auditChainFor(entry: { documentId: string | null; actorPersonId: number | null }): number {
+  const key = entry.documentId ?? `person:${entry.actorPersonId ?? 'system'}`;
+  return Number.parseInt(sha256Hex(key).slice(0, 8), 16) % AUDIT_CHAINS;
 }

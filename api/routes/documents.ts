@@ -250,9 +250,9 @@ const getTimeline = defineRoute({
       version_sha256: string | null;
       detail: Record<string, unknown>;
     }>(
-      `SELECT e.seq, e.at, e.action, e.actor_person_id, p.full_name, e.version_sha256, e.detail
+      `SELECT e.id AS seq, e.at, e.action, e.actor_person_id, p.full_name, e.version_sha256, e.detail
          FROM audit_event e LEFT JOIN person p ON p.id = e.actor_person_id
-        WHERE e.document_id = :id ORDER BY e.seq`,
+        WHERE e.document_id = :id ORDER BY e.id`,
       { replacements: { id: params.id }, type: QueryTypes.SELECT },
     );
     return {

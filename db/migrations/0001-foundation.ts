@@ -91,12 +91,18 @@ export const up: Migration = async ({ context }) => {
       PRIMARY KEY (document_id, version)
     )`);
 
-  // The audit log: one global hash chain. Each entry's hash covers its own fields and the
-  // previous entry's hash, so altering, deleting or inserting an entry breaks the chain.
+  // The audit log: append-only and hash-chained. Entries are spread over a fixed number
+  // of chains (by document, or by actor) so that thousands of acknowledgments a second do
+  // not queue behind one lock; each entry's hash covers its fields and the previous hash
+  // of its chain, so altering, deleting or inserting an entry breaks that chain. The head
+  // of every chain is kept in audit_chain_head (locked FOR UPDATE while appending) and is
+  // periodically timestamped, which also catches a deleted tail.
   // idempotency_key makes a retried activity write its event at most once.
   await sql(`
     CREATE TABLE audit_event (
-      seq              bigint PRIMARY KEY,
+      id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      chain            smallint NOT NULL,
+      seq              bigint NOT NULL,
       at               timestamptz NOT NULL,
       actor_person_id  integer,
       actor_unit_id    integer,
@@ -107,9 +113,18 @@ export const up: Migration = async ({ context }) => {
       detail           jsonb NOT NULL DEFAULT '{}',
       idempotency_key  text UNIQUE,
       prev_hash        char(64) NOT NULL,
-      hash             char(64) NOT NULL UNIQUE
+      hash             char(64) NOT NULL UNIQUE,
+      UNIQUE (chain, seq)
     )`);
-  await sql('CREATE INDEX audit_event_document ON audit_event (document_id, seq)');
+  await sql('CREATE INDEX audit_event_document ON audit_event (document_id, id)');
+  await sql(`
+    CREATE TABLE audit_chain_head (
+      chain  smallint PRIMARY KEY,
+      seq    bigint NOT NULL,
+      hash   char(64) NOT NULL
+    )`);
+  await sql(`INSERT INTO audit_chain_head (chain, seq, hash)
+             SELECT c, 0, repeat('0', 64) FROM generate_series(0, 31) AS c`);
   await sql(`
     CREATE FUNCTION audit_event_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -128,6 +143,7 @@ export const up: Migration = async ({ context }) => {
 
 export const down: Migration = async ({ context }) => {
   for (const table of [
+    'audit_chain_head',
     'audit_event',
     'document_version',
     'document',

@@ -31,6 +31,7 @@ describe('domain/document', () => {
 
   it('chains audit hashes so that changing any field or the order changes the hash', () => {
     const entry = {
+      chain: 3,
       seq: 1,
       at: '2026-11-22T10:00:00.000Z',
       actorPersonId: 3,
