@@ -22,6 +22,11 @@ export interface ValidationDataOptions {
   /** The signature field whose validation data to add. */
   fieldName: string;
   revocationSource: RevocationSource;
+  /**
+   * More certificates for the DSS, typically the trust anchors (roots) of the signer's and
+   * the TSA's chains; a missing issuer is otherwise fetched from the certificate's AIA URL.
+   */
+  certificates?: readonly Uint8Array[];
   maxBytes?: number;
 }
 
@@ -40,7 +45,11 @@ export async function addValidationData(
   const reader = PdfReader.open(pdf, { maxBytes: options.maxBytes });
   const signature = existingSignatures(reader).find((s) => s.fieldName === options.fieldName);
   if (!signature) throw new PkiError('not_found', `The PDF has no signature named "${options.fieldName}".`);
-  const material = await collectValidationMaterial(signature.cms, options.revocationSource);
+  const material = await collectValidationMaterial(
+    signature.cms,
+    options.revocationSource,
+    options.certificates,
+  );
   const vriKey = createHash('sha1').update(signature.contents).digest('hex').toUpperCase();
   return writeDss(reader, material, vriKey);
 }
@@ -49,17 +58,41 @@ export async function addValidationData(
 export async function collectValidationMaterial(
   cms: Uint8Array,
   revocation: RevocationSource,
+  extraCertificates: readonly Uint8Array[] = [],
 ): Promise<Material> {
   const { certificates, timestampCertificates } = cmsCertificates(cms);
-  const all = dedupe([...certificates, ...timestampCertificates]);
-  const x509 = all.map((der) => ({ der, cert: new X509Certificate(der) }));
-  const material: Material = { certs: [...all], ocsps: [], crls: [] };
-
-  for (const { der, cert } of x509) {
-    if (isSelfSigned(cert) || hasOcspNoCheck(der)) continue;
-    const issuer = x509.find(
-      (c) => c.der !== der && cert.checkIssued(c.cert) && cert.verify(c.cert.publicKey),
+  const known = dedupe([...certificates, ...timestampCertificates]).map((der) => ({
+    der,
+    cert: new X509Certificate(der),
+  }));
+  const extra = extraCertificates.map((der) => ({ der, cert: new X509Certificate(der) }));
+  const issuerOf = (cert: X509Certificate): { der: Uint8Array; cert: X509Certificate } | undefined =>
+    [...known, ...extra].find(
+      (c) => c.cert !== cert && cert.checkIssued(c.cert) && cert.verify(c.cert.publicKey),
     );
+
+  // Complete every path up to a self-signed root: validators need the anchor's certificate
+  // in the DSS to judge the revocation data it signed (pyHanko's AdES LTA check insists).
+  for (let i = 0; i < known.length; i++) {
+    const { cert } = known[i]!;
+    if (isSelfSigned(cert)) continue;
+    let issuer = issuerOf(cert);
+    if (!issuer) issuer = await fetchIssuer(cert);
+    if (!issuer) {
+      throw new PkiError(
+        'revocation_unavailable',
+        `The issuer certificate of "${commonName(cert)}" is not available, so its path cannot be stored for long-term validation.`,
+      );
+    }
+    if (!known.some((k) => k.der === issuer.der || Buffer.from(k.der).equals(Buffer.from(issuer.der)))) {
+      known.push(issuer);
+    }
+  }
+
+  const material: Material = { certs: known.map((k) => k.der), ocsps: [], crls: [] };
+  for (const { der, cert } of known) {
+    if (isSelfSigned(cert) || hasOcspNoCheck(der)) continue;
+    const issuer = issuerOf(cert);
     let ocsp: Uint8Array | null = null;
     let crls: Uint8Array[] = [];
     try {
@@ -71,9 +104,7 @@ export async function collectValidationMaterial(
       throw new PkiError(
         'revocation_unavailable',
         `Revocation data for "${commonName(cert)}" could not be fetched: ${why}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
     if (!ocsp && crls.length === 0) {
@@ -89,6 +120,31 @@ export async function collectValidationMaterial(
     material.crls.push(...crls);
   }
   return { certs: dedupe(material.certs), ocsps: dedupe(material.ocsps), crls: dedupe(material.crls) };
+}
+
+/** The issuer certificate from the certificate's AIA caIssuers URL (DER or PEM), if it answers. */
+async function fetchIssuer(
+  cert: X509Certificate,
+): Promise<{ der: Uint8Array; cert: X509Certificate } | undefined> {
+  const urls = (cert.infoAccess ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('CA Issuers - URI:'))
+    .map((line) => line.slice('CA Issuers - URI:'.length).trim())
+    .filter((url) => /^https?:\/\//.test(url));
+  for (const url of urls) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) continue;
+      const body = new Uint8Array(await response.arrayBuffer());
+      const candidate = new X509Certificate(body);
+      if (cert.checkIssued(candidate) && cert.verify(candidate.publicKey)) {
+        return { der: new Uint8Array(candidate.raw), cert: candidate };
+      }
+    } catch {
+      // Try the next URL; no issuer at all is reported by the caller.
+    }
+  }
+  return undefined;
 }
 
 function cmsCertificates(cms: Uint8Array): {

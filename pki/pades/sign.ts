@@ -29,6 +29,11 @@ export interface LevelProviders {
   timestampAuthority?: TimestampAuthority;
   /** Required from B-LT up. */
   revocationSource?: RevocationSource;
+  /**
+   * From B-LT up: extra certificates for the DSS, typically the root(s) of the signer's and
+   * TSA's chains (fetched from the AIA caIssuers URL when absent).
+   */
+  validationCertificates?: readonly Uint8Array[];
 }
 
 export interface SignPdfOptions extends SignatureDetails, LevelProviders {
@@ -117,6 +122,7 @@ export async function extendLevel(
     bytes = await addValidationData(bytes, {
       fieldName,
       revocationSource: providers.revocationSource!,
+      certificates: providers.validationCertificates,
       maxBytes,
     });
   }
