@@ -48,7 +48,8 @@ function wrongUsage(cert: pkijs.Certificate, detail: string): PkiError {
   );
 }
 
-function checkUsage(cert: pkijs.Certificate, purpose: KeyPurpose): void {
+/** Throws certificate_wrong_usage unless the certificate may be used for `purpose`. */
+export function checkCertificateUsage(cert: pkijs.Certificate, purpose: KeyPurpose): void {
   const usages = keyUsagesOf(cert);
   const ekus = extendedKeyUsagesOf(cert);
   const has = (...names: Array<Parameters<NonNullable<typeof usages>['has']>[0]>) =>
@@ -116,7 +117,7 @@ export function checkKeyCertificate(
   const key = checkCertificateAlgorithms(cert, `certificate of ${who}`, {
     ignoreOwnSignature: isSelfIssued(cert),
   });
-  checkUsage(cert, options.purpose ?? 'document');
+  checkCertificateUsage(cert, options.purpose ?? 'document');
   if (options.privateKey && !bytesEqual(subjectPublicKeyInfoDer(cert), spkiOf(options.privateKey))) {
     throw new PkiError('invalid_input', `The certificate of ${who} does not belong to this private key.`);
   }

@@ -254,7 +254,7 @@ export async function createPkiFixture(options: CreatePkiFixtureOptions = {}): P
     signers: { rsa, ecdsa, seal },
     tsa: { local: services.timestampAuthority(), http: new HttpTimestampAuthority(`${baseUrl}/pki/tsa`) },
     revocation: { local: services.revocationSource(), http: new HttpRevocationSource({ timeoutMs: 5_000 }) },
-    trust: new TrustStore([rootDer]),
+    trust: new TrustStore([rootDer], [issuingDer]),
     issueSigner: async (opts) => {
       const issued = await issueSigner(opts);
       signersToClose.push(issued);
