@@ -155,7 +155,7 @@ export interface PyHankoSignature {
   error?: string;
 }
 
-const PYHANKO_SCRIPT = String.raw`
+const PYHANKO_SCRIPT = `
 import sys, json, asyncio
 from asn1crypto import pem, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
