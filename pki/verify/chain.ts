@@ -177,13 +177,13 @@ async function engineVerdict(
       ? { path, trusted: false, message: verdict.reason, code }
       : { path, trusted: false, message: verdict.reason };
   }
-  const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: trust.anchors.map(pkijsCertificate),
-    // The engine takes the end-entity certificate last.
-    certs: (nonAnchors.length > 0 ? nonAnchors.slice().reverse() : [last]).map(pkijsCertificate),
-    checkDate,
-  });
   try {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: trust.anchors.map(pkijsCertificate),
+      // The engine takes the end-entity certificate last.
+      certs: (nonAnchors.length > 0 ? nonAnchors.slice().reverse() : [last]).map(pkijsCertificate),
+      checkDate,
+    });
     const result = await engine.verify();
     if (result.result) {
       return { path, trusted: true, message: `The chain reaches the trust anchor "${last.subjectText}".` };

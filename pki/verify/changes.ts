@@ -151,6 +151,9 @@ export function revisionChanges(file: PdfFile, rev: number): Change[] {
   const signingKind = (f: FormField): ChangeKind =>
     dictOf(file.resolve(f.value, rev))?.name('Type') === 'DocTimeStamp' ? 'document_timestamp' : 'signature';
   const nowByName = new Map(after.fields.map((f) => [f.name, f]));
+  const attachedSignatures = new Set(
+    after.fields.flatMap((f) => (f.value instanceof PdfRef ? [f.value.num] : [])),
+  );
 
   for (const f of newFields) {
     if (f.type === 'Sig') {
@@ -202,6 +205,15 @@ export function revisionChanges(file: PdfFile, rev: number): Change[] {
     }
     const newObj = file.object(num, rev);
     if (!oldObj) {
+      // A signature dictionary no field points to: a signature was detached or its field broken.
+      const d = dictOf(newObj?.value);
+      if (
+        d?.get('ByteRange') !== undefined &&
+        d.get('Contents') !== undefined &&
+        !attachedSignatures.has(num)
+      ) {
+        add('other', `A signature dictionary (object ${num}) is not attached to any signature field.`, num);
+      }
       if (num < prevSize) {
         referencedBefore ??= allReferences(file, prev);
         if (referencedBefore.has(num)) {

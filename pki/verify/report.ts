@@ -33,6 +33,7 @@ export type ReasonCode =
   | 'certificate_revoked'
   | 'revocation_unknown'
   | 'timestamp_invalid'
+  | 'unverifiable_content'
   | 'modified';
 
 export type PadesLevel = 'none' | 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';

@@ -12,6 +12,7 @@ import type { Certificate } from './asn1/x509';
 import { type ChainResult, type TrustSet, validateChain } from './chain';
 import { type Change, revisionChanges } from './changes';
 import { readDss } from './dss';
+import { checkEmbedded, type EmbeddedCheck, mergeEmbedded } from './embedded';
 import { padesLevel } from './levels';
 import { looksLikePdf, PdfFile } from './pdf/file';
 import { readForm } from './pdf/forms';
@@ -70,6 +71,8 @@ export interface Evaluated {
   readonly certificate?: Certificate;
   readonly pool: readonly Certificate[];
   readonly evidence: Evidence;
+  /** Integrity of the unsigned parts of the CMS (and of its timestamp token). */
+  readonly embedded?: EmbeddedCheck;
   chain?: ChainResult;
 }
 
@@ -193,10 +196,23 @@ async function evaluate(
     adobeArchivalEvidence(safeSingle(sd, OID.adbeRevocationInfoArchival)),
   );
   const evidence = mergeEvidence(cmsEvidence, dssEvidence);
+  const known = [...dssCertificates, ...trust.anchors];
   if (entry.kind === 'document_timestamp') {
     const token = await checkTimestampToken(entry.cms!, (alg) => entry.digest(alg), trust, dssCertificates);
     const pool = [...(token.signer?.certificates ?? []), ...dssCertificates];
-    return { entry, token, signer: token.signer, certificate: token.tsa, pool, evidence, chain: token.chain };
+    const embedded = token.signedData
+      ? checkEmbedded(token.signedData, known, 'document timestamp', boundBy(token.signer))
+      : undefined;
+    return {
+      entry,
+      token,
+      signer: token.signer,
+      certificate: token.tsa,
+      pool,
+      evidence,
+      chain: token.chain,
+      embedded,
+    };
   }
   const info = sd.signerInfos[0]!;
   const signer = checkSignerInfo(sd, info, (alg) => entry.digest(alg), dssCertificates);
@@ -212,7 +228,23 @@ async function evaluate(
       pool,
     );
   }
-  return { entry, signer, signatureTimestamp, certificate: signer.signer, pool, evidence };
+  const embedded = mergeEmbedded(
+    checkEmbedded(sd, known, 'signature', boundBy(signer)),
+    signatureTimestamp?.signedData
+      ? checkEmbedded(
+          signatureTimestamp.signedData,
+          [...signer.certificates, ...known],
+          'signature timestamp',
+          boundBy(signatureTimestamp.signer),
+        )
+      : undefined,
+  );
+  return { entry, signer, signatureTimestamp, certificate: signer.signer, pool, evidence, embedded };
+}
+
+/** The signer certificate is bound by the signed signing-certificate attribute when that matched. */
+function boundBy(check: SignerInfoCheck | undefined): Set<string> {
+  return new Set(check?.essOk && check.signer ? [check.signer.id] : []);
 }
 
 function safeSingle(sd: NonNullable<SignatureEntry['signedData']>, type: string) {
@@ -319,6 +351,14 @@ async function report(index: number, ev: Evaluated, ctx: ReportContext): Promise
       key: s.keyLabel,
     };
     if (!cryptoOk) reasons.add('signature_invalid');
+    const embedded = ev.embedded;
+    if (embedded?.damaged.length) {
+      cryptography = { ...cryptography, ...check('failed', embedded.damaged[0]!) };
+      reasons.add('signature_damaged');
+    } else if (cryptoOk && embedded?.unverifiable.length) {
+      cryptography = { ...cryptography, ...check('indeterminate', embedded.unverifiable[0]!) };
+      indeterminate.add('unverifiable_content');
+    }
     algorithmPolicy = s.signatureAlgorithm
       ? check(
           s.policyProblem ? 'failed' : 'passed',

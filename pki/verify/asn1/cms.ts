@@ -16,6 +16,7 @@ import {
   oid,
   parseDer,
   raw,
+  smallInteger,
   TAG,
   type Tlv,
 } from './der';
@@ -40,6 +41,8 @@ export interface SignerInfo {
 export interface SignedData {
   /** Length of the ContentInfo in bytes (anything after it in /Contents is padding). */
   readonly length: number;
+  /** Entries of the kinds this reader does not verify (attribute certificates, other revocation formats). */
+  readonly unverifiableEntries: number;
   readonly eContentType: string;
   readonly eContent?: Buffer;
   readonly certificates: Buffer[];
@@ -56,9 +59,16 @@ export function parseSignedData(der: Buffer): SignedData {
   if (!typeT || oid(typeT) !== OID.signedData || !wrapped || !isContext(wrapped, 0)) {
     throw new DerError('The signature is not a CMS SignedData.');
   }
+  if (children(ci).length !== 2) throw new DerError('The CMS ContentInfo has extra fields.');
   const parts = children(expect(explicit(wrapped), TAG.SEQUENCE, 'CMS SignedData'));
-  let i = 1; // version
-  i++; // digestAlgorithms
+  // Nothing outside the signed attributes is protected by the signature, so every unsigned
+  // field is held to what RFC 5652 allows: a changed byte there must not pass unnoticed.
+  const version = smallInteger(expect(parts[0], TAG.INTEGER, 'CMS version'));
+  if (![1, 3, 4, 5].includes(version)) throw new DerError(`CMS SignedData version ${version} is not valid.`);
+  const digestAlgorithms = children(expect(parts[1], TAG.SET, 'CMS digest algorithms')).map((a) =>
+    algorithmOid(a, 'CMS digest algorithm'),
+  );
+  let i = 2;
   const encap = children(expect(parts[i++], TAG.SEQUENCE, 'CMS encapsulated content'));
   const eContentType = oid(expect(encap[0], TAG.OID, 'CMS content type'));
   let eContent: Buffer | undefined;
@@ -68,39 +78,81 @@ export function parseSignedData(der: Buffer): SignedData {
     eContent =
       inner.tag === (TAG.OCTET_STRING | 0x20) ? Buffer.concat(children(inner).map(octets)) : octets(inner);
   }
+  if (encap.length > 2) throw new DerError('The CMS encapsulated content has extra fields.');
   const certificates: Buffer[] = [];
   const crls: Buffer[] = [];
   const ocsps: Buffer[] = [];
+  let unverifiableEntries = 0;
   if (isContext(parts[i], 0)) {
-    for (const c of children(parts[i++]!)) if (c.tag === TAG.SEQUENCE) certificates.push(raw(c));
+    for (const c of children(parts[i++]!)) {
+      if (c.tag === TAG.SEQUENCE) certificates.push(raw(c));
+      else unverifiableEntries++;
+    }
   }
   if (isContext(parts[i], 1)) {
     for (const c of children(parts[i++]!)) {
       if (c.tag === TAG.SEQUENCE) crls.push(raw(c));
-      else if (isContext(c, 1)) {
-        const [format, info] = children(c);
+      else {
+        const [format, info] = isContext(c, 1) ? children(c) : [];
         if (format && info && oid(format) === OID.ocspResponseRevInfo) ocsps.push(raw(info));
+        else unverifiableEntries++;
       }
     }
   }
-  const signerInfos = children(expect(parts[i], TAG.SET, 'CMS SignerInfos')).map(parseSignerInfo);
+  const signerInfos = children(expect(parts[i++], TAG.SET, 'CMS SignerInfos')).map(parseSignerInfo);
   if (signerInfos.length === 0) throw new DerError('The CMS SignedData has no signer.');
-  return { length: ci.end, eContentType, eContent, certificates, crls, ocsps, signerInfos };
+  if (i !== parts.length) throw new DerError('The CMS SignedData has extra fields.');
+  for (const info of signerInfos) {
+    if (!digestAlgorithms.includes(algorithmOid(info.digestAlgorithm, 'CMS digest algorithm'))) {
+      throw new DerError("The signer's digest algorithm is missing from the CMS digest algorithms.");
+    }
+  }
+  return {
+    length: ci.end,
+    unverifiableEntries,
+    eContentType,
+    eContent,
+    certificates,
+    crls,
+    ocsps,
+    signerInfos,
+  };
+}
+
+/**
+ * The OID of an AlgorithmIdentifier whose parameters are absent, NULL, or (RSA-PSS) a
+ * SEQUENCE — anything else is a damaged encoding.
+ */
+function algorithmOid(t: Tlv, what: string): string {
+  const c = children(expect(t, TAG.SEQUENCE, what));
+  const o = oid(expect(c[0], TAG.OID, what));
+  const params = c[1];
+  const ok =
+    c.length === 1 ||
+    (c.length === 2 &&
+      params !== undefined &&
+      ((params.tag === TAG.NULL && params.contentEnd === params.contentStart) ||
+        params.tag === TAG.SEQUENCE));
+  if (!ok) throw new DerError(`${what} has malformed parameters.`);
+  return o;
 }
 
 function parseSignerInfo(t: Tlv): SignerInfo {
   const parts = children(expect(t, TAG.SEQUENCE, 'CMS SignerInfo'));
-  let i = 1; // version
+  const version = smallInteger(expect(parts[0], TAG.INTEGER, 'CMS SignerInfo version'));
+  let i = 1;
   const sidT = parts[i++];
   let sid: SignerId;
-  if (sidT?.tag === TAG.SEQUENCE) {
-    const [issuer, serial] = children(sidT);
-    if (!issuer || !serial) throw new DerError('CMS signer identifier is malformed.');
-    sid = { issuer: raw(issuer), serial: integerBytes(serial) };
-  } else if (sidT && isContext(sidT, 0)) {
+  // RFC 5652 §5.3: version 1 goes with issuerAndSerialNumber, version 3 with subjectKeyIdentifier.
+  if (sidT?.tag === TAG.SEQUENCE && version === 1) {
+    const [issuer, serial, extra] = children(sidT);
+    if (!issuer || !serial || extra) throw new DerError('CMS signer identifier is malformed.');
+    sid = { issuer: raw(expect(issuer, TAG.SEQUENCE, 'CMS signer issuer')), serial: integerBytes(serial) };
+  } else if (sidT && isContext(sidT, 0) && version === 3) {
     sid = { subjectKeyId: content(sidT) };
-  } else throw new DerError('CMS signer identifier is malformed.');
+  } else throw new DerError('CMS signer identifier or SignerInfo version is malformed.');
   const digestAlgorithm = expect(parts[i++], TAG.SEQUENCE, 'CMS digest algorithm');
+  algorithmOid(digestAlgorithm, 'CMS digest algorithm');
   let signedAttrsDer: Buffer | undefined;
   let signedAttrs = new Map<string, Tlv[]>();
   if (isContext(parts[i], 0)) {
@@ -110,8 +162,10 @@ function parseSignerInfo(t: Tlv): SignerInfo {
     signedAttrs = attributes(sa, true);
   }
   const signatureAlgorithm = expect(parts[i++], TAG.SEQUENCE, 'CMS signature algorithm');
+  algorithmOid(signatureAlgorithm, 'CMS signature algorithm');
   const signature = octets(expect(parts[i++], TAG.OCTET_STRING, 'CMS signature value'));
-  const unsignedAttrs = isContext(parts[i], 1) ? attributes(parts[i]!, false) : new Map<string, Tlv[]>();
+  const unsignedAttrs = isContext(parts[i], 1) ? attributes(parts[i++]!, false) : new Map<string, Tlv[]>();
+  if (i !== parts.length) throw new DerError('The CMS SignerInfo has extra fields.');
   return { sid, digestAlgorithm, signedAttrsDer, signedAttrs, signatureAlgorithm, signature, unsignedAttrs };
 }
 
@@ -121,6 +175,7 @@ function attributes(t: Tlv, unique: boolean): Map<string, Tlv[]> {
     const [typeT, valuesT] = children(expect(attr, TAG.SEQUENCE, 'CMS attribute'));
     const type = oid(expect(typeT, TAG.OID, 'CMS attribute type'));
     const values = children(expect(valuesT, TAG.SET, 'CMS attribute values'));
+    if (values.length === 0) throw new DerError(`Attribute ${type} has no value.`);
     if (unique && out.has(type)) throw new DerError(`Signed attribute ${type} appears twice.`);
     out.set(type, [...(out.get(type) ?? []), ...values]);
   }

@@ -45,6 +45,8 @@ export function readTlv(buf: Buffer, pos: number, limit = buf.length, depth = 0)
   if (pos + 2 > limit) throw new DerError('ASN.1 structure is truncated.');
   const tag = buf[pos]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('ASN.1 high tag numbers are not supported here.');
+  // Tag 0 is only the end-of-contents marker, which the indefinite-length loop consumes itself.
+  if (tag === 0) throw new DerError('ASN.1 structure holds an unexpected end-of-contents marker.');
   let p = pos + 1;
   const first = buf[p++]!;
   let length: number;
