@@ -14,6 +14,7 @@ const program = new Command()
 require('./commands/serve').register(program);
 require('./commands/seed').register(program);
 require('./commands/temporal').register(program);
+require('./commands/verify').register(program);
 // --- end command groups ---
 
 program.parseAsync(process.argv).catch((error: unknown) => {
