@@ -12,15 +12,19 @@
  * attribute. Certificate checks, signature verification and ECDSA value conversion are the
  * key side's primitives (pki/keys, pki/crypto), as agreed in pki/README.md.
  */
-import * as pkijs from 'pkijs';
-import { HASH_OIDS } from '../cms/algorithms';
 import { children, contentOf, readElement } from '../cms/der';
 import { assembleSignedData, hash, signedAttributes } from '../cms/signed-data';
-import { publicKeyOf } from '../crypto/certificate';
-import { defaultHashFor } from '../crypto/policy';
-import { digestInfo, ecdsaRawToDer, isDerEcdsaSignature, verifyWithKey } from '../crypto/signing';
+import { checkHashAlgorithm, defaultHashFor } from '../crypto/policy';
 import { PkiError } from '../errors';
 import { checkKeyCertificate } from '../keys/certificate-checks';
+import {
+  acceptExternalSignature,
+  createExternalSignatureRequest,
+  type ExternalSignatureRequest,
+  type ExternalSignatureRequestJSON,
+  externalSignatureRequestFromJSON,
+  externalSignatureRequestToJSON,
+} from '../keys/external';
 import { PdfReader } from '../pdf/reader';
 import type { HashAlgorithm, KeyAlgorithm } from '../signer';
 import { assertExistingSignaturesIntact } from './existing';
@@ -59,12 +63,8 @@ export interface PreparedPdfSignature {
   byteRange: ByteRange;
   fieldName: string;
   level: PadesLevel;
-  keyAlgorithm: KeyAlgorithm;
-  hashAlgorithm: HashAlgorithm;
-  /** DER signed attributes (the exact bytes to sign), base64. */
-  signedAttributes: string;
-  certificate: string;
-  chain: string[];
+  /** The key side's request (pki/keys/external): signed attributes as `data`, certificate, chain, algorithms. */
+  request: ExternalSignatureRequestJSON;
   signingTime: string;
   maxBytes?: number;
 }
@@ -96,15 +96,14 @@ export function preparePdfSignature(
     );
   }
   const signingTime = (options.clock ?? (() => new Date()))();
+  // The hash must be known before the byte-range digest; the full checks run again below.
   const { key } = checkKeyCertificate(options.certificate, { at: signingTime, purpose: 'document' });
-  const hashAlgorithm = options.hashAlgorithm ?? defaultHashFor(key);
-  if (!HASH_OIDS[hashAlgorithm])
-    throw new PkiError('weak_algorithm', `The hash ${String(hashAlgorithm)} is not allowed.`);
+  const hashAlgorithm = options.hashAlgorithm
+    ? checkHashAlgorithm(options.hashAlgorithm)
+    : defaultHashFor(key);
   if (key.family === 'ECDSA' && options.rsaPadding) {
     throw new PkiError('invalid_input', 'RSA padding was given for an ECDSA certificate.');
   }
-  const keyAlgorithm: KeyAlgorithm =
-    key.family === 'ECDSA' ? 'ECDSA' : options.rsaPadding === 'pss' ? 'RSA-PSS' : 'RSA';
   const chain = options.chain ?? [];
 
   const reader = PdfReader.open(pdf, { maxBytes: options.maxBytes });
@@ -120,12 +119,18 @@ export function preparePdfSignature(
     hashAlgorithm,
     certificate: options.certificate,
   });
-  const toBeSigned = signedAttributes({
-    messageDigest: revision.digest,
-    hashAlgorithm,
+  const request = createExternalSignatureRequest({
     certificate: options.certificate,
+    chain: [...chain],
+    data: signedAttributes({
+      messageDigest: revision.digest,
+      hashAlgorithm,
+      certificate: options.certificate,
+    }),
+    hashAlgorithm,
+    ...(options.rsaPadding ? { rsaPadding: options.rsaPadding } : {}),
+    at: signingTime,
   });
-  const digest = hash(hashAlgorithm, toBeSigned);
   return {
     prepared: {
       version: 1,
@@ -133,19 +138,15 @@ export function preparePdfSignature(
       byteRange: revision.byteRange,
       fieldName: revision.fieldName,
       level,
-      keyAlgorithm,
-      hashAlgorithm,
-      signedAttributes: Buffer.from(toBeSigned).toString('base64'),
-      certificate: Buffer.from(options.certificate).toString('base64'),
-      chain: chain.map((c) => Buffer.from(c).toString('base64')),
+      request: externalSignatureRequestToJSON(request),
       signingTime: signingTime.toISOString(),
       ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
     },
-    toBeSigned,
-    digest,
-    hashAlgorithm,
-    keyAlgorithm,
-    digestInfo: keyAlgorithm === 'RSA' ? digestInfo(hashAlgorithm, digest) : null,
+    toBeSigned: request.data,
+    digest: request.digest,
+    hashAlgorithm: request.hashAlgorithm,
+    keyAlgorithm: request.keyAlgorithm,
+    digestInfo: request.digestInfo,
   };
 }
 
@@ -163,34 +164,22 @@ export async function completePdfSignature(
 ): Promise<SignPdfResult> {
   const state = readPrepared(prepared);
   checkLevelOptions(state.level, providers);
-  if (certificate && !Buffer.from(certificate).equals(Buffer.from(state.certificate))) {
-    throw new PkiError(
-      'invalid_input',
-      'The signature comes with a different certificate than the one it was prepared for.',
-    );
-  }
-  let value = signatureValue;
-  if (state.keyAlgorithm === 'ECDSA' && !isDerEcdsaSignature(value)) value = ecdsaRawToDer(value);
-  const publicKey = publicKeyOf(pkijs.Certificate.fromBER(state.certificate));
-  if (!verifyWithKey(publicKey, state.keyAlgorithm, state.hashAlgorithm, state.signedAttributes, value)) {
-    throw new PkiError(
-      'invalid_input',
-      'The returned signature value does not verify against the certificate.',
-    );
-  }
+  const { request } = state;
+  // Verified against the certificate before anything is embedded (ECDSA r‖s becomes DER).
+  const value = acceptExternalSignature(request, signatureValue, certificate);
 
   const bytes = Buffer.from(state.pdf);
   const timestampToken =
     state.level === 'B-B'
       ? undefined
-      : await signatureTimestamp(providers.timestampAuthority!, state.hashAlgorithm, value);
+      : await signatureTimestamp(providers.timestampAuthority!, request.hashAlgorithm, value);
   const cms = assembleSignedData({
-    signedAttributes: state.signedAttributes,
+    signedAttributes: request.data,
     signature: value,
-    keyAlgorithm: state.keyAlgorithm,
-    hashAlgorithm: state.hashAlgorithm,
-    certificate: state.certificate,
-    chain: chain ?? state.chain,
+    keyAlgorithm: request.keyAlgorithm,
+    hashAlgorithm: request.hashAlgorithm,
+    certificate: request.certificate,
+    chain: chain ?? request.chain,
     timestampToken,
   });
   const capacity = (state.byteRange[2] - state.byteRange[1] - 2) / 2;
@@ -209,11 +198,7 @@ interface PreparedState {
   pdf: Uint8Array;
   byteRange: ByteRange;
   level: PadesLevel;
-  keyAlgorithm: KeyAlgorithm;
-  hashAlgorithm: HashAlgorithm;
-  signedAttributes: Uint8Array;
-  certificate: Uint8Array;
-  chain: Uint8Array[];
+  request: ExternalSignatureRequest;
   signingTime: Date;
 }
 
@@ -228,9 +213,7 @@ function readPrepared(prepared: PreparedPdfSignature): PreparedState {
     return new Uint8Array(Buffer.from(value, 'base64'));
   };
   if (!PADES_LEVELS.includes(prepared.level)) throw bad('unknown level');
-  if (!(['RSA', 'RSA-PSS', 'ECDSA'] as const).includes(prepared.keyAlgorithm))
-    throw bad('unknown key algorithm');
-  if (!HASH_OIDS[prepared.hashAlgorithm]) throw bad('unknown hash algorithm');
+  const request = externalSignatureRequestFromJSON(prepared.request);
   const range = prepared.byteRange;
   const pdf = b64(prepared.pdf, 'pdf');
   if (
@@ -244,25 +227,14 @@ function readPrepared(prepared: PreparedPdfSignature): PreparedState {
   ) {
     throw bad('the byte range does not match the document');
   }
-  const signedAttributesDer = b64(prepared.signedAttributes, 'signedAttributes');
   // The signed attributes must still commit to these exact bytes.
-  const digest = hash(prepared.hashAlgorithm, byteRangeParts(pdf, range));
-  if (!Buffer.from(messageDigestOf(signedAttributesDer) ?? []).equals(Buffer.from(digest))) {
+  const digest = hash(request.hashAlgorithm, byteRangeParts(pdf, range));
+  if (!Buffer.from(messageDigestOf(request.data) ?? []).equals(Buffer.from(digest))) {
     throw bad('the document no longer matches its signed attributes');
   }
   const signingTime = new Date(prepared.signingTime);
   if (Number.isNaN(signingTime.getTime())) throw bad('the signing time is not a date');
-  return {
-    pdf,
-    byteRange: range,
-    level: prepared.level,
-    keyAlgorithm: prepared.keyAlgorithm,
-    hashAlgorithm: prepared.hashAlgorithm,
-    signedAttributes: signedAttributesDer,
-    certificate: b64(prepared.certificate, 'certificate'),
-    chain: (Array.isArray(prepared.chain) ? prepared.chain : []).map((c) => b64(c, 'chain')),
-    signingTime,
-  };
+  return { pdf, byteRange: range, level: prepared.level, request, signingTime };
 }
 
 /** The messageDigest value inside DER signed attributes. */
