@@ -11,8 +11,10 @@ const program = new Command()
   .showHelpAfterError();
 
 // --- command groups (one line each) ---
+require('./commands/ca').register(program);
 require('./commands/serve').register(program);
 require('./commands/seed').register(program);
+require('./commands/sign').register(program);
 require('./commands/temporal').register(program);
 require('./commands/verify').register(program);
 // --- end command groups ---
