@@ -498,6 +498,9 @@ async function report(index: number, ev: Evaluated, ctx: ReportContext): Promise
     timestamp,
     modifications,
   };
+  // Unverifiable extras matter only for a signature that is otherwise valid (an untrusted
+  // chain, for one, leaves its own certificates unverifiable too).
+  if (indeterminate.size > 1 || reasons.size > 0) indeterminate.delete('unverifiable_content');
   const verdict: Verdict = reasons.size > 0 ? 'invalid' : indeterminate.size > 0 ? 'indeterminate' : 'valid';
   const certificationLevel =
     ctx.certification && entry.valueNum === ctx.certification.signatureNum

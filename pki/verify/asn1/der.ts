@@ -108,24 +108,34 @@ export function explicit(t: Tlv): Tlv {
   return c[0]!;
 }
 
+const oidCache = new Map<string, string>();
+
 export function oid(t: Tlv): string {
   if (t.tag !== TAG.OID) throw new DerError('ASN.1 object identifier expected.');
   const b = content(t);
-  if (b.length === 0) throw new DerError('ASN.1 object identifier is empty.');
-  const parts: number[] = [];
-  let v = 0;
+  if (b.length === 0 || b.length > 128 || (b[b.length - 1]! & 0x80) !== 0) {
+    throw new DerError('ASN.1 object identifier is malformed.');
+  }
+  // The same few OIDs recur in every signature: decode each distinct encoding once.
+  const key = b.toString('latin1');
+  const hit = oidCache.get(key);
+  if (hit !== undefined) return hit;
+  // Arcs may exceed 2^53 (e.g. UUID-based 2.25.<128 bits> policy OIDs), hence BigInt.
+  const parts: string[] = [];
+  let v = 0n;
   for (let i = 0; i < b.length; i++) {
-    v = v * 128 + (b[i]! & 0x7f);
-    if (v > Number.MAX_SAFE_INTEGER / 256) throw new DerError('ASN.1 object identifier is too large.');
+    v = (v << 7n) | BigInt(b[i]! & 0x7f);
     if ((b[i]! & 0x80) === 0) {
       if (parts.length === 0) {
-        const first = v < 80 ? Math.floor(v / 40) : 2;
-        parts.push(first, v - first * 40);
-      } else parts.push(v);
-      v = 0;
+        const first = v < 80n ? v / 40n : 2n;
+        parts.push(first.toString(), (v - first * 40n).toString());
+      } else parts.push(v.toString());
+      v = 0n;
     }
   }
-  return parts.join('.');
+  const text = parts.join('.');
+  if (oidCache.size < 4096) oidCache.set(key, text);
+  return text;
 }
 
 /** INTEGER content bytes with redundant leading zeros removed (for serial comparison). */
