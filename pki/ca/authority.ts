@@ -522,7 +522,9 @@ export class CertificateAuthority {
       issued.encryptedKeyPem = await encryptPrivateKey(privateKey, request.keyPassphrase, encryptOptions);
       issued.pkcs12 = await writePkcs12(privateKey, der, [...chain, root], request.keyPassphrase, {
         friendlyName: request.subject.commonName,
-        ...(this.#kdfIterations === undefined ? {} : { iterations: this.#kdfIterations }),
+        ...(this.#kdfIterations === undefined
+          ? {}
+          : { iterations: this.#kdfIterations, macIterations: this.#kdfIterations }),
       });
       if (request.install) {
         const credential: CredentialRecord = {

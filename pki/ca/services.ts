@@ -26,6 +26,8 @@ export interface PkiServicesOptions {
   /** OCSP answer validity (nextUpdate − thisUpdate) in minutes. */
   ocspValidityMinutes?: number;
   crlValidityHours?: number;
+  /** PBKDF2 iterations for keys the CA generates (tests lower it; production keeps the default). */
+  kdfIterations?: number;
 }
 
 export class PkiServices {
@@ -41,11 +43,10 @@ export class PkiServices {
     passphrase: string,
     options: PkiServicesOptions = {},
   ): Promise<PkiServices> {
-    const ca = await CertificateAuthority.open(
-      store,
-      passphrase,
-      options.crlValidityHours === undefined ? {} : { crlValidityHours: options.crlValidityHours },
-    );
+    const ca = await CertificateAuthority.open(store, passphrase, {
+      ...(options.crlValidityHours === undefined ? {} : { crlValidityHours: options.crlValidityHours }),
+      ...(options.kdfIterations === undefined ? {} : { kdfIterations: options.kdfIterations }),
+    });
     const signers: KeyObjectSigner[] = [];
     const credentials = await store.listCredentials();
     const responders = [];

@@ -3,25 +3,13 @@ import { expect } from 'chai';
 import * as pkcs11js from 'pkcs11js';
 import { parseCertificate } from '../../pki/crypto/certificate';
 import { derToPem } from '../../pki/crypto/encoding';
-import { isPkiError } from '../../pki/errors';
 import { openPkcs11Signer, readPkcs11PublicKey, withPkcs11Signer } from '../../pki/keys/pkcs11';
 import { getPkiFixture, type PkiFixture } from '../support/pki-fixture';
-import { openssl, run, tempDir } from './openssl-judge';
+import { expectPkiError, openssl, run, tempDir } from './openssl-judge';
 
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const TOKEN = 'vanthu-test-token';
 const PIN = '123456';
-
-async function expectPkiError(promise: Promise<unknown>, code: string): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isPkiError(error), String(error)).to.equal(true);
-    expect((error as { code: string }).code).to.equal(code);
-    return (error as Error).message;
-  }
-  expect.fail(`expected PkiError ${code}`);
-}
 
 /** Generates an EC P-256 key pair inside the token (the key never exists outside it). */
 function generateTokenEcKey(label: string, id: Buffer): void {

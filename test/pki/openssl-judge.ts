@@ -58,3 +58,23 @@ export function tempDir(prefix: string): {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** Awaits `work` and checks it failed with PkiError `code`; returns the message. */
+export async function expectPkiError(
+  work: Promise<unknown> | (() => unknown),
+  code: string,
+): Promise<string> {
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (error) {
+    const actual =
+      typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : String(error);
+    if (!(error instanceof Error) || error.name !== 'PkiError' || actual !== code) {
+      throw new Error(
+        `expected PkiError ${code}, got ${error instanceof Error ? `${error.name} ${actual}: ${error.message}` : actual}`,
+      );
+    }
+    return error.message;
+  }
+  throw new Error(`expected PkiError ${code}, but it succeeded`);
+}

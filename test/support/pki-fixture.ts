@@ -144,7 +144,7 @@ export async function createPkiFixture(options: CreatePkiFixtureOptions = {}): P
     kdfIterations: TEST_KDF_ITERATIONS,
   });
   await initialised.close();
-  const services = await PkiServices.open(store, caPassphrase);
+  const services = await PkiServices.open(store, caPassphrase, { kdfIterations: TEST_KDF_ITERATIONS });
   const ca = services.ca;
   handler = createPkiHandler(services, { basePath: '/pki' });
 
