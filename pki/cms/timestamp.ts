@@ -5,11 +5,11 @@
  * client verifies the token's signature; this is the signing side's fail-closed check
  * that what goes into a PDF is the timestamp of this signature and nothing else.
  */
-import * as pkijs from 'pkijs';
 import { PkiError } from '../errors';
 import type { TimestampAuthority } from '../providers';
 import type { HashAlgorithm } from '../signer';
 import { CMS_OID, HASH_OIDS, hashAlgorithmFromOid } from './algorithms';
+import { readSignedData, readTstInfo } from './reader';
 
 export interface TimestampTokenInfo {
   hashAlgorithm: HashAlgorithm;
@@ -21,22 +21,16 @@ export interface TimestampTokenInfo {
 
 export function readTimestampToken(token: Uint8Array): TimestampTokenInfo {
   try {
-    const info = pkijs.ContentInfo.fromBER(token);
-    if (info.contentType !== CMS_OID.signedData) throw new Error('not SignedData');
-    const signedData = new pkijs.SignedData({ schema: info.content });
-    const eContent = signedData.encapContentInfo;
-    if (eContent.eContentType !== CMS_OID.tstInfo || !eContent.eContent) throw new Error('no TSTInfo');
-    const tst = pkijs.TSTInfo.fromBER(eContent.eContent.getValue());
-    const hashAlgorithm = hashAlgorithmFromOid(tst.messageImprint.hashAlgorithm.algorithmId);
+    const signedData = readSignedData(token);
+    if (signedData.eContentType !== CMS_OID.tstInfo || !signedData.eContent) throw new Error('no TSTInfo');
+    const tst = readTstInfo(signedData.eContent);
+    const hashAlgorithm = hashAlgorithmFromOid(tst.hashAlgorithm);
     if (!hashAlgorithm) throw new Error('unsupported imprint hash');
-    const certificates = (signedData.certificates ?? [])
-      .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
-      .map((c) => new Uint8Array(c.toSchema().toBER(false)));
     return {
       hashAlgorithm,
-      imprint: new Uint8Array(tst.messageImprint.hashedMessage.getValue()),
+      imprint: tst.imprint,
       genTime: tst.genTime,
-      certificates,
+      certificates: signedData.certificates,
     };
   } catch (error) {
     throw new PkiError('tsa_unavailable', 'The timestamp authority returned a token that cannot be read.', {

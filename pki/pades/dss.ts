@@ -9,6 +9,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { CMS_OID } from '../cms/algorithms';
+import { type CmsSignedData, readSignedData } from '../cms/reader';
 import { readTimestampToken } from '../cms/timestamp';
 import { PkiError } from '../errors';
 import { decodeStream } from '../pdf/filters';
@@ -151,27 +152,20 @@ function cmsCertificates(cms: Uint8Array): {
   certificates: Uint8Array[];
   timestampCertificates: Uint8Array[];
 } {
-  let signedData: pkijs.SignedData;
+  let signedData: CmsSignedData;
   try {
-    const info = pkijs.ContentInfo.fromBER(cms);
-    signedData = new pkijs.SignedData({ schema: info.content });
+    signedData = readSignedData(cms);
   } catch (error) {
     throw new PkiError('signature_damaged', 'The signature to extend cannot be parsed.', { cause: error });
   }
-  const certificates = (signedData.certificates ?? [])
-    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
-    .map((c) => new Uint8Array(c.toSchema().toBER(false)));
   const timestampCertificates: Uint8Array[] = [];
   for (const signer of signedData.signerInfos) {
-    for (const attr of signer.unsignedAttrs?.attributes ?? []) {
+    for (const attr of signer.unsignedAttributes) {
       if (attr.type !== CMS_OID.signatureTimeStampToken) continue;
-      for (const value of attr.values) {
-        const token = new Uint8Array(value.toBER(false));
-        timestampCertificates.push(...readTimestampToken(token).certificates);
-      }
+      for (const token of attr.values) timestampCertificates.push(...readTimestampToken(token).certificates);
     }
   }
-  return { certificates, timestampCertificates };
+  return { certificates: signedData.certificates, timestampCertificates };
 }
 
 function ocspCertificates(response: Uint8Array): Uint8Array[] {

@@ -4,12 +4,19 @@
  * holding a DER CMS, and a digest that still matches its signed bytes.
  */
 import { createHash } from 'node:crypto';
-import * as pkijs from 'pkijs';
-import { CMS_OID, hashAlgorithmFromOid, NODE_HASHES } from '../cms/algorithms';
+import { hashAlgorithmFromOid, NODE_HASHES } from '../cms/algorithms';
 import { readElement } from '../cms/der';
+import {
+  type CmsSignedData,
+  messageDigestOf,
+  readSignedData,
+  readTstInfo,
+  type TstInfo,
+} from '../cms/reader';
 import { PkiError } from '../errors';
 import { PdfDict, PdfString } from '../pdf/objects';
 import type { PdfReader } from '../pdf/reader';
+import type { HashAlgorithm } from '../signer';
 import { listFields } from './form';
 import type { ByteRange } from './signature-field';
 
@@ -89,9 +96,7 @@ export function assertExistingSignaturesIntact(reader: PdfReader): ExistingSigna
   return signatures;
 }
 
-function signedDigest(
-  sig: ExistingSignature,
-): { hash: 'SHA-256' | 'SHA-384' | 'SHA-512'; digest: Uint8Array } | undefined {
+function signedDigest(sig: ExistingSignature): { hash: HashAlgorithm; digest: Uint8Array } | undefined {
   if (
     sig.subFilter !== 'ETSI.CAdES.detached' &&
     sig.subFilter !== 'adbe.pkcs7.detached' &&
@@ -99,31 +104,27 @@ function signedDigest(
   ) {
     return undefined;
   }
-  let signedData: pkijs.SignedData;
+  let signedData: CmsSignedData;
   try {
-    const info = pkijs.ContentInfo.fromBER(sig.cms);
-    if (info.contentType !== CMS_OID.signedData) throw new Error('not SignedData');
-    signedData = new pkijs.SignedData({ schema: info.content });
+    signedData = readSignedData(sig.cms);
   } catch {
     throw damaged(sig.fieldName, 'its CMS cannot be parsed');
   }
   if (sig.subFilter === 'ETSI.RFC3161') {
-    const content = signedData.encapContentInfo.eContent;
-    if (!content) throw damaged(sig.fieldName, 'its timestamp token has no TSTInfo');
+    if (!signedData.eContent) throw damaged(sig.fieldName, 'its timestamp token has no TSTInfo');
+    let tst: TstInfo;
     try {
-      const tst = pkijs.TSTInfo.fromBER(content.getValue());
-      const hash = hashAlgorithmFromOid(tst.messageImprint.hashAlgorithm.algorithmId);
-      if (!hash) return undefined;
-      return { hash, digest: new Uint8Array(tst.messageImprint.hashedMessage.getValue()) };
+      tst = readTstInfo(signedData.eContent);
     } catch {
       throw damaged(sig.fieldName, 'its timestamp token cannot be parsed');
     }
+    const hash = hashAlgorithmFromOid(tst.hashAlgorithm);
+    return hash ? { hash, digest: tst.imprint } : undefined;
   }
   const signer = signedData.signerInfos[0];
-  const attr = signer?.signedAttrs?.attributes.find((a) => a.type === CMS_OID.messageDigest);
-  const hash = signer ? hashAlgorithmFromOid(signer.digestAlgorithm.algorithmId) : undefined;
-  const value = attr?.values[0];
-  if (!hash) return undefined;
-  if (!value || !('getValue' in value)) throw damaged(sig.fieldName, 'it has no message digest');
-  return { hash, digest: new Uint8Array((value as { getValue(): ArrayBuffer }).getValue()) };
+  const hash = signer ? hashAlgorithmFromOid(signer.digestAlgorithm) : undefined;
+  if (!signer || !hash) return undefined;
+  const digest = messageDigestOf(signer);
+  if (!digest) throw damaged(sig.fieldName, 'it has no message digest');
+  return { hash, digest };
 }

@@ -1,0 +1,62 @@
+/**
+ * PAdES signing speed on one core (no worker threads): B-B and B-T (in-process TSA) of a
+ * 1-page PDF and a 10 MB PDF, RSA-2048 and ECDSA P-256, beside `openssl speed` on the same
+ * machine. Goal: B-B of a 1-page PDF ≥ 1,000/s (a quarter of raw RSA-2048 signing).
+ */
+import { signPdf } from '../pki/pades/sign';
+import type { Signer } from '../pki/signer';
+import { createPkiFixture } from '../test/support/pki-fixture';
+import { makeDocumentPdf, makeLargePdf } from '../test/fixtures/pdf/make';
+import { type BenchRow, opensslSignRates } from './harness';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+
+/** Signs repeatedly for `SECONDS` and returns signatures per second. */
+async function rate(sign: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i++) await sign(); // warm up JIT and caches
+  const end = performance.now() + SECONDS * 1000;
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() < end) {
+    await sign();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const limits = opensslSignRates();
+  const pki = await createPkiFixture();
+  try {
+    const onePage = await makeDocumentPdf();
+    const large = await makeLargePdf(10 * 1024 * 1024);
+    const signers: Array<[string, Signer, { name: string; value: number }]> = [
+      ['RSA-2048', pki.signers.rsa.signer, { name: 'openssl speed rsa2048 sign', value: limits.rsa2048 }],
+      ['ECDSA P-256', pki.signers.ecdsa.signer, { name: 'openssl speed ecdsap256 sign', value: limits.ecdsaP256 }],
+    ];
+    const rows: BenchRow[] = [];
+    for (const [keyName, signer, limit] of signers) {
+      for (const [docName, pdf] of [
+        ['1-page PDF', onePage],
+        ['10 MB PDF', large],
+      ] as const) {
+        for (const level of ['B-B', 'B-T'] as const) {
+          const options = level === 'B-B' ? { signer } : { signer, level, timestampAuthority: pki.tsa.local };
+          const perSecond = await rate(() => signPdf(pdf, options));
+          rows.push({
+            group: 'pki',
+            name: `sign ${level} ${docName} ${keyName}`,
+            value: perSecond,
+            unit: 'sig/s',
+            ...(level === 'B-B' && docName === '1-page PDF' && keyName === 'RSA-2048' ? { target: '≥ 1000/s' } : {}),
+            limit: { ...limit, unit: 'sig/s' },
+            note: `${(pdf.length / 1024).toFixed(0)} kB input, one core`,
+          });
+        }
+      }
+    }
+    return rows;
+  } finally {
+    await pki.close();
+  }
+}
