@@ -35,10 +35,6 @@ export interface SignatureEntry {
   digest(alg: DigestName): Buffer;
 }
 
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-}
-
 export function locateSignature(file: PdfFile, field: FormField): SignatureEntry {
   const bytes = file.bytes;
   const v = field.value;
@@ -112,17 +108,13 @@ export function locateSignature(file: PdfFile, field: FormField): SignatureEntry
     return fail('The byte range does not end at the end of a revision (%%EOF).', { rangeEnd: end });
   }
   // The hole must be plain hex: letters of one case and no whitespace, else a byte could change unseen.
-  let lower = false;
-  let upper = false;
-  for (let i = b + 1; i < c - 1; i++) {
-    const ch = bytes[i]!;
-    if (!isHexDigit(ch))
-      return fail('The /Contents hex string holds other characters than hex digits.', { rangeEnd: end });
-    if (ch >= 0x61) lower = true;
-    else if (ch >= 0x41) upper = true;
+  const hex = bytes.toString('latin1', b + 1, c - 1);
+  if (!/^[0-9A-Fa-f]*$/.test(hex)) {
+    return fail('The /Contents hex string holds other characters than hex digits.', { rangeEnd: end });
   }
-  if (lower && upper)
+  if (/[a-f]/.test(hex) && /[A-F]/.test(hex)) {
     return fail('The /Contents hex string mixes upper- and lower-case digits.', { rangeEnd: end });
+  }
 
   const memo = new Map<DigestName, Buffer>();
   const digest = (alg: DigestName): Buffer => {

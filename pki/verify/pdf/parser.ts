@@ -24,6 +24,8 @@ function isRegular(c: number | undefined): boolean {
   return c !== undefined && WHITE[c] === 0 && DELIM[c] === 0;
 }
 
+const PLAIN_HEX = /^[0-9A-Fa-f]*$/;
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
@@ -180,6 +182,12 @@ export class PdfParser {
     this.pos++;
     const close = buf.indexOf(0x3e, this.pos);
     if (close < 0) throw damaged(`Unterminated hex string at byte ${start}.`);
+    // Fast path for the common case (signature values are long runs of plain hex digits).
+    const text = buf.toString('latin1', this.pos, close);
+    if (text.length % 2 === 0 && PLAIN_HEX.test(text)) {
+      this.pos = close + 1;
+      return new PdfString(Buffer.from(text, 'hex'), true, start, this.pos);
+    }
     const out = Buffer.allocUnsafe((close - this.pos + 1) >>> 1);
     let n = 0;
     let high = -1;
