@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { addDocumentTimestamp, addIssuanceFields, SEAL_FIELD, signPdf } from '../../pki/pades';
 import { type VerificationReport, verifyPdf } from '../../pki/verify';
-import { makeDocumentPdf } from '../fixtures/pdf/make';
+import { makeDocumentPdf, makeHybridPdf } from '../fixtures/pdf/make';
 import { derTimestamps } from '../fixtures/verify/der-timestamps';
 import { type PyhankoSignature, pdfsig, pyhanko } from '../fixtures/verify/judges';
 import { getPkiFixture, type PkiFixture } from '../support/pki-fixture';
@@ -153,6 +153,31 @@ describe('verifyPdf with our CA and our signer, beside pdfsig and pyHanko', func
     expect(p.verdict).to.equal('invalid');
     expect(p.signatures.every((s) => s.reasons.includes('modified'))).to.equal(true);
     agree(p, pageJudged!);
+  });
+
+  it('reads hybrid-reference and object-stream files with two signPdf signatures', async () => {
+    for (const [name, doc] of [
+      ['hybrid', makeHybridPdf()],
+      ['objstm', await makeDocumentPdf({ objectStreams: true })],
+    ] as const) {
+      const first = (await signPdf(doc, { signer: pki.signers.ecdsa.signer })).pdf;
+      const second = (await signPdf(first, { signer: pki.signers.rsa.signer, fieldName: 'Second' })).pdf;
+      const f = save(`${name}-2.pdf`, second);
+      const r = await verify(second);
+      expect(r.verdict, name).to.equal('valid');
+      expect(r.file.revisions, name).to.equal(3);
+      expect(
+        r.signatures[0]!.checks.modifications.changes.map((c) => c.kind),
+        name,
+      ).to.include('signature');
+      const theirs = await pdfsig(f, nss);
+      expect(
+        theirs.map((x) => x.signature),
+        name,
+      ).to.deep.equal(['Signature is Valid.', 'Signature is Valid.']);
+      const [judged] = await judge([`${name}-2.pdf`]);
+      agree(r, judged!);
+    }
   });
 
   it('verifies a pyHanko signature made with a key and certificate of our CA', async () => {

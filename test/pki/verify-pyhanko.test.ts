@@ -70,6 +70,9 @@ describe('verifyPdf on PDFs signed by pyHanko (certificates from openssl)', func
       ['sign', { ...by(ca.revoked), in: file('form.pdf'), out: file('revoked.pdf') }],
       ['sign', { ...by(ca.otherSigner, []), in: file('form.pdf'), out: file('untrusted.pdf') }],
       ['doc-timestamp', { in: file('form.pdf'), out: file('doc-ts.pdf'), tsa }],
+      ['sign', { ...by(ca.signerRsa), in: file('form.pdf'), out: file('pss.pdf'), pss: true }],
+      ['sign', { ...by(ca.weakRsa), in: file('form.pdf'), out: file('weak-rsa.pdf') }],
+      ['sign', { ...by(ca.signerEc), in: file('form.pdf'), out: file('sha1.pdf'), md: 'sha1' }],
     ]);
     const flipped = readFileSync(file('bb-ec.pdf'));
     const mediaBox = flipped.indexOf('/MediaBox');
@@ -93,6 +96,9 @@ describe('verifyPdf on PDFs signed by pyHanko (certificates from openssl)', func
       'untrusted',
       'doc-ts',
       'flipped',
+      'pss',
+      'weak-rsa',
+      'sha1',
     ];
     const results = (await pyhanko(
       names.map((n) => ['validate', { in: file(`${n}.pdf`), trust: [ca.root.cert], ltv: true }]),
@@ -299,6 +305,23 @@ describe('verifyPdf on PDFs signed by pyHanko (certificates from openssl)', func
     // With fetching off, the same evidence is not consulted.
     const offline = only(await verify('revoked.pdf', { revocation: source, fetchRevocation: false }));
     expect(offline.checks.revocation.state).to.equal('unknown');
+  });
+
+  it('verifies RSA-PSS, and flags RSA 1024 and SHA-1 as below Thông tư 15/2025', async () => {
+    const pss = only(await verify('pss.pdf'));
+    expect(pss.verdict).to.equal('valid');
+    expect(pss.checks.cryptography.algorithm).to.equal('RSA-PSS with SHA-256');
+    expect(judged.get('pss')![0]!.bottom_line).to.equal(true);
+    for (const [name, what] of [
+      ['weak-rsa', 'RSA 1024'],
+      ['sha1', 'SHA-1'],
+    ] as const) {
+      const s = only(await verify(`${name}.pdf`));
+      expect(s.verdict, name).to.equal('invalid');
+      expect(s.reasons, name).to.deep.equal(['weak_algorithm']);
+      expect(s.checks.cryptography.status, name).to.equal('passed'); // intact, just not allowed
+      expect(s.checks.algorithmPolicy.message, name).to.contain(what);
+    }
   });
 
   it('verifies a document timestamp on its own', async () => {
