@@ -269,10 +269,9 @@ export function register(program: Command): void {
       }
       const keyType: KeyType | undefined = options.keyType ? parseKeyType(options.keyType) : undefined;
       const passphrase = await caPassphrase(options);
-      const keyPassphrase = publicKey
-        ? undefined
-        : options.install
-          ? passphrase
+      const keyPassphrase =
+        publicKey || options.install
+          ? undefined
           : await secret(options.keyPassphraseFile, 'VANTHU_KEY_PASSPHRASE', 'Passphrase for the new key');
       const authority = await CertificateAuthority.open(new FileCaStore(caDirectory(options)), passphrase);
       try {

@@ -40,14 +40,7 @@ import {
   randomSerial,
 } from './certificate-builder';
 import { buildName, type SubjectInput } from './names';
-import type {
-  CaStore,
-  CredentialRecord,
-  CrlRecord,
-  DeploymentRecord,
-  IssuedRecord,
-  RevocationReason,
-} from './store';
+import type { CaStore, CrlRecord, DeploymentRecord, IssuedRecord, RevocationReason } from './store';
 import { REVOCATION_REASONS } from './store';
 import { normaliseBaseUrl, pkiUrls } from './urls';
 
@@ -85,14 +78,14 @@ export interface IssueRequest {
   publicKey?: KeyObject | Uint8Array | string;
   /** Key type when generating; rsa-2048 for person/seal, ec-p256 for ocsp/tsa unless given. */
   keyType?: KeyType;
-  /** Encrypts a generated key (PKCS#8 and PKCS#12). Required when no publicKey is given. */
+  /** Encrypts a generated key (PKCS#8 and PKCS#12). Required when no publicKey is given, unless installing. */
   keyPassphrase?: string;
   /** Issuing CA name; the issuing CA unless given. The root issues only its OCSP responder. */
   issuer?: string;
   validityDays?: number;
   notBefore?: Date;
   notAfter?: Date;
-  /** ocsp/tsa with a generated key: store it as the deployment's service credential. */
+  /** ocsp/tsa with a generated key: store it (under the CA passphrase) as the service credential; no key is returned. */
   install?: boolean;
 }
 
@@ -352,7 +345,6 @@ export class CertificateAuthority {
         issuer,
         subject: { commonName: `${organization} OCSP Responder (${issuer})`, organization, country },
         keyType: serviceKeyType,
-        keyPassphrase: options.passphrase,
         install: true,
       });
     }
@@ -360,7 +352,6 @@ export class CertificateAuthority {
       profile: 'tsa',
       subject: { commonName: `${organization} Time-Stamping Authority`, organization, country },
       keyType: serviceKeyType,
-      keyPassphrase: options.passphrase,
       install: true,
     });
     await ca.issueCrl(rootName);
@@ -436,13 +427,15 @@ export class CertificateAuthority {
       if (publicKey.type === 'private')
         throw new PkiError('invalid_input', 'Give the public key, not the private key.');
     } else {
-      if (!request.keyPassphrase) {
-        throw new PkiError(
-          'invalid_input',
-          'A passphrase is needed to protect the key generated for this certificate.',
-        );
+      if (!request.install) {
+        if (!request.keyPassphrase) {
+          throw new PkiError(
+            'invalid_input',
+            'A passphrase is needed to protect the key generated for this certificate.',
+          );
+        }
+        checkPassphrase(request.keyPassphrase, 'key passphrase');
       }
-      checkPassphrase(request.keyPassphrase, 'key passphrase');
       const keyType =
         request.keyType ?? (profile === 'person' || profile === 'seal' ? 'rsa-2048' : 'ec-p256');
       const pair = await generateKeyPair(keyType);
@@ -517,8 +510,17 @@ export class CertificateAuthority {
       chain,
       root,
     };
-    if (privateKey && request.keyPassphrase) {
-      const encryptOptions = this.#kdfIterations === undefined ? {} : { iterations: this.#kdfIterations };
+    const encryptOptions = this.#kdfIterations === undefined ? {} : { iterations: this.#kdfIterations };
+    if (privateKey && request.install) {
+      // A service key stays in the store, under the CA passphrase; nothing is handed out.
+      await this.store.writeCredential({
+        name: profile === 'tsa' ? 'tsa' : `ocsp-${caName}`,
+        kind: profile === 'tsa' ? 'tsa' : 'ocsp',
+        caName,
+        certificate: der,
+        encryptedKey: await encryptPrivateKey(privateKey, this.#passphrase, encryptOptions),
+      });
+    } else if (privateKey && request.keyPassphrase) {
       issued.encryptedKeyPem = await encryptPrivateKey(privateKey, request.keyPassphrase, encryptOptions);
       issued.pkcs12 = await writePkcs12(privateKey, der, [...chain, root], request.keyPassphrase, {
         friendlyName: request.subject.commonName,
@@ -526,16 +528,6 @@ export class CertificateAuthority {
           ? {}
           : { iterations: this.#kdfIterations, macIterations: this.#kdfIterations }),
       });
-      if (request.install) {
-        const credential: CredentialRecord = {
-          name: profile === 'tsa' ? 'tsa' : `ocsp-${caName}`,
-          kind: profile === 'tsa' ? 'tsa' : 'ocsp',
-          caName,
-          certificate: der,
-          encryptedKey: await encryptPrivateKey(privateKey, this.#passphrase, encryptOptions),
-        };
-        await this.store.writeCredential(credential);
-      }
     }
     return issued;
   }
