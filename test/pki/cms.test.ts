@@ -11,6 +11,7 @@ import * as asn1js from 'asn1js';
 import { expect } from 'chai';
 import * as pkijs from 'pkijs';
 import { CMS_OID } from '../../pki/cms/algorithms';
+import { messageDigestOf, readSignedData } from '../../pki/cms/reader';
 import { assembleSignedData, createCmsSignature, hash, signedAttributes } from '../../pki/cms/signed-data';
 import { readTimestampToken, requestTimestamp } from '../../pki/cms/timestamp';
 import { isPkiError } from '../../pki/errors';
@@ -18,7 +19,7 @@ import type { ClosableSigner } from '../../pki/keys/key-object-signer';
 import { openSoftwareSigner } from '../../pki/keys/software';
 import type { HashAlgorithm } from '../../pki/signer';
 import { getPkiFixture, type PkiFixture } from '../support/pki-fixture';
-import { command, opensslTsVerify } from './pades-judges';
+import { command, opensslTsa, opensslTsVerify } from './pades-judges';
 
 describe('pki/cms SignedData', function () {
   this.timeout(60_000);
@@ -183,6 +184,51 @@ describe('pki/cms SignedData', function () {
     );
     const ok = await opensslTsVerify(dir, token, { data: stamped! }, pki.root.pemPath, pki.caBundlePath);
     expect(ok.stdout + ok.stderr).to.contain('Verification: OK');
+  });
+
+  it('reads CMS made by OpenSSL and tokens from both TSAs (constructed eContent included)', async () => {
+    const content = randomBytes(300);
+    const contentFile = path.join(dir, 'openssl-content.bin');
+    const cmsFile = path.join(dir, 'openssl.p7s');
+    writeFileSync(contentFile, content);
+    const rsa = pki.signers.rsa;
+    const made = await command('openssl', [
+      'cms',
+      '-sign',
+      '-binary',
+      '-in',
+      contentFile,
+      '-signer',
+      rsa.certPath,
+      '-inkey',
+      rsa.keyPath,
+      '-passin',
+      `pass:${rsa.passphrase}`,
+      '-certfile',
+      pki.issuing.pemPath,
+      '-outform',
+      'DER',
+      '-out',
+      cmsFile,
+    ]);
+    expect(made.code, made.stderr).to.equal(0);
+    const parsed = readSignedData(readFileSync(cmsFile));
+    expect(parsed.certificates.map((c) => Buffer.from(c).toString('hex'))).to.include(
+      Buffer.from(rsa.certificate).toString('hex'),
+    );
+    const signer = parsed.signerInfos[0]!;
+    expect(
+      Buffer.from(messageDigestOf(signer)!).equals(createHash('sha256').update(content).digest()),
+    ).to.equal(true);
+    expect(signer.signedAttributes?.[0]).to.equal(0x31);
+    for (const tsa of [pki.tsa.local, await opensslTsa(pki)]) {
+      const digest = createHash('sha256').update(content).digest();
+      const token = await tsa.timestamp(digest, 'SHA-256');
+      const info = readTimestampToken(token);
+      expect(Buffer.from(info.imprint).equals(digest)).to.equal(true);
+      expect(info.certificates.length).to.be.greaterThan(0);
+      expect(Number.isNaN(info.genTime.getTime())).to.equal(false);
+    }
   });
 
   it('refuses malformed certificates, attributes and tokens with PkiErrors', () => {

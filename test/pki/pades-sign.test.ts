@@ -172,7 +172,7 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
     }
   });
 
-  it('signs files with a classic table, an xref stream with object streams, and a hybrid reference', async () => {
+  it('signs files with a classic table, an xref stream with object streams, and a hybrid reference, three times each', async () => {
     const inputs: Array<[string, Uint8Array]> = [
       ['classic', document],
       ['object-streams', await makeDocumentPdf({ objectStreams: true })],
@@ -181,7 +181,9 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
     for (const [label, input] of inputs) {
       const first = await signPdf(input, { signer: pki.signers.ecdsa.signer });
       const second = await signPdf(first.pdf, { signer: pki.signers.seal.signer });
-      const file = save(`xref-${label}.pdf`, second.pdf);
+      // Three different certificates: pdfsig (NSS) misreports a certificate seen twice in one file.
+      const third = await signPdf(second.pdf, { signer: pki.signers.rsa.signer });
+      const file = save(`xref-${label}.pdf`, third.pdf);
       const sigs = await pdfsig(file, nss);
       expect(
         sigs.map((s) => [s.signatureValid, s.certificateTrusted]),
@@ -189,13 +191,18 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
       ).to.deep.equal([
         [true, true],
         [true, true],
+        [true, true],
       ]);
+      for (const sig of extractSignatures(third.pdf)) {
+        const verified = await opensslCmsVerify(dir, sig, pki.root.pemPath);
+        expect(verified.code, `${label} ${sig.fieldName}: ${verified.stderr}`).to.equal(0);
+      }
       // pyHanko refuses hybrid files unless told otherwise (a policy, not a defect of the file).
       const judged = await pyhanko(file, pki.root.pemPath, label === 'hybrid' ? 'lenient' : 'strict');
       expect(
         judged.map((s) => s.bottom_line),
         label,
-      ).to.deep.equal([true, true]);
+      ).to.deep.equal([true, true, true]);
       expect(judged[0]?.modification_level, label).to.equal('FORM_FILLING');
     }
   });
@@ -442,6 +449,36 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
       'latin1',
     );
     await expectPkiError(signPdf(lying, { signer }), 'signature_damaged');
+  });
+
+  it('never crashes on damaged input: seeded single-byte flips and truncations give a signature or a PkiError', async () => {
+    const signer = pki.signers.ecdsa.signer;
+    const inputs = [document, await makeDocumentPdf({ objectStreams: true }), makeHybridPdf()];
+    let seed = 20260305;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let signed = 0;
+    let refused = 0;
+    for (const input of inputs) {
+      for (let i = 0; i < 150; i++) {
+        const bytes = Buffer.from(input);
+        const at = random(bytes.length);
+        bytes[at] = bytes[at]! ^ (1 + random(255));
+        const cut = i % 10 === 0 ? bytes.subarray(0, random(bytes.length)) : bytes;
+        try {
+          await signPdf(cut, { signer });
+          signed++;
+        } catch (error) {
+          expect(isPkiError(error), `flip at ${at}: ${String(error)}`).to.equal(true);
+          refused++;
+        }
+      }
+    }
+    // Most flips land in compressed data the signer never reads; some break structure.
+    expect(signed).to.be.greaterThan(0);
+    expect(refused).to.be.greaterThan(0);
   });
 
   it('produces the same bytes for the same input and clock with a deterministic key (RSA PKCS#1 v1.5)', async () => {
