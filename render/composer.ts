@@ -8,7 +8,7 @@
  */
 import PDFDocument from 'pdfkit';
 import type { Rect } from '../pki/pades/appearance';
-import { ascent, FACES, type FaceName, fontPath } from './fonts';
+import { ascent, FACES, type FaceName, layoutFont } from './fonts';
 
 export const MM = 72 / 25.4;
 /** pdfkit's A4, in points. */
@@ -57,7 +57,8 @@ export class Composer {
       bufferPages: true,
       lang: 'vi-VN',
       displayTitle: true,
-      font: fontPath('regular'),
+      // No default `font` option: pdfkit re-applies it on every new page, which would switch
+      // a paragraph running over a page break to that font mid-way.
       info: {
         Title: info.title,
         Author: info.author,
@@ -73,7 +74,10 @@ export class Composer {
     // pdfkit's XMP packet needs a creation date and interpolates the info into XML without
     // escaping it; the Info dictionary carries the same facts, so the packet is left out.
     Object.assign(this.doc, { endMetadata: () => undefined });
-    for (const face of FACES) this.doc.registerFont(face, fontPath(face));
+    // pdfkit takes a parsed fontkit font as well as a path (its typings only list paths).
+    for (const face of FACES) {
+      this.doc.registerFont(face, layoutFont(face) as unknown as PDFKit.Mixins.PDFFontSource);
+    }
     this.doc.on('data', (chunk: Buffer) => this.chunks.push(chunk));
     this.ended = new Promise((resolve, reject) => {
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)));

@@ -15,7 +15,7 @@ import { DomainError } from '../domain/errors';
 import { numberLine, partyNumber } from '../domain/numbering';
 import type { Rect, SignatureAppearance } from '../pki/pades/appearance';
 import { sealFieldRect } from '../pki/pades/appearance';
-import { addIssuanceFields } from '../pki/pades/fields';
+import { addFormFields, addIssuanceFields, SEAL_FIELD } from '../pki/pades/fields';
 import { type Box, Composer, MARGIN, MM, PAGE, type Style, TEXT } from './composer';
 import { assertPrintable } from './fonts';
 import { type CheckedDirective, readDirectiveInput } from './input';
@@ -41,6 +41,13 @@ export interface RenderOptions {
    * the signature box and no text (`{ text: false }`).
    */
   leaderAppearance?: Pick<SignatureAppearance, 'image' | 'seal' | 'text'>;
+  /**
+   * Printed mode: also add the empty seal signature field `con_dau`, for a document
+   * numbered before signing that the leader certifies and the clerk then seals (validators
+   * such as pyHanko refuse a new signature field after a certification). Pre-signing
+   * renders always have it.
+   */
+  sealField?: boolean;
 }
 
 export interface PlacedRect {
@@ -138,7 +145,10 @@ export async function renderDirective(
     );
   }
   const seal: PlacedRect = { page: closing.page, rect: round(sealRect) };
-  if (mode === 'printed') return { pdf, pageCount: closing.page + 1, signature, seal };
+  if (mode === 'printed') {
+    if (options.sealField) pdf = addFormFields(pdf, { signature: [{ name: SEAL_FIELD, ...seal }] });
+    return { pdf, pageCount: closing.page + 1, signature, seal };
+  }
 
   const fields = {
     number: { page: 0, rect: Composer.pdfRect(header.numberField) },

@@ -4,6 +4,7 @@
  * glyph would print as an empty box on an official document, so it is refused instead.
  */
 import { readFileSync } from 'node:fs';
+import * as fontkit from 'fontkit';
 import { DomainError } from '../domain/errors';
 import { TrueTypeFont } from '../pki/pdf/font';
 
@@ -18,21 +19,41 @@ const FILES: Record<FaceName, string> = {
 
 export const FACES = Object.keys(FILES) as FaceName[];
 
-const loaded = new Map<FaceName, { path: string; font: TrueTypeFont }>();
+interface LoadedFace {
+  path: string;
+  /** Our own cmap reader, for the coverage check. */
+  font: TrueTypeFont;
+  /** Parsed once per process: parsing the tables is most of a render's time otherwise. */
+  layout: fontkit.Font;
+}
 
-function face(name: FaceName): { path: string; font: TrueTypeFont } {
+const loaded = new Map<FaceName, LoadedFace>();
+
+function face(name: FaceName): LoadedFace {
   let entry = loaded.get(name);
   if (!entry) {
     const path = require.resolve(FILES[name]);
-    entry = { path, font: new TrueTypeFont(readFileSync(path)) };
+    const bytes = readFileSync(path);
+    const layout = fontkit.create(bytes);
+    if (!('layout' in layout)) throw new Error(`${path} is a font collection, not a font`);
+    entry = { path, font: new TrueTypeFont(bytes), layout };
     loaded.set(name, entry);
   }
   return entry;
 }
 
-/** The TTF file of a face, to register with the PDF writer. */
+/** The TTF file of a face. */
 export function fontPath(name: FaceName): string {
   return face(name).path;
+}
+
+/**
+ * The parsed font of a face, for pdfkit (which accepts a fontkit font as a source). Shared
+ * between documents: fontkit's caches only memoise glyphs and layouts, and each document
+ * makes its own subset, so output does not depend on what was rendered before.
+ */
+export function layoutFont(name: FaceName): fontkit.Font {
+  return face(name).layout;
 }
 
 /** Ascent of a face in em units (baseline below the top of a line box). */

@@ -2,6 +2,7 @@
  * Party documents rendered to PDF, judged by poppler (pdftotext, pdffonts, pdfinfo,
  * pdftoppm), qpdf and an independent QR decoder (jsQR on poppler's pixels).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -148,8 +149,16 @@ describe('render: Party documents to PDF', function () {
   });
 
   it('gives the same bytes for the same input, with no clock or producer stamp in them', async () => {
+    // Other documents in between (the parsed fonts are shared) and a fresh process agree.
+    await renderDirective(sampleInput({ body: paragraphs(12), urgency: 'hoa_toc', subject: 'Ỹ ỵ Ữ ự ở ờ' }));
     const again = await renderDirective(sampleInput());
     expect(Buffer.from(again.pdf).equals(Buffer.from(printed.pdf))).to.equal(true);
+    const script = `require(${JSON.stringify(path.resolve(__dirname, '../../render/directive'))})
+      .renderDirective(require(${JSON.stringify(path.resolve(__dirname, 'tools'))}).sampleInput())
+      .then((r) => process.stdout.write(require('node:crypto').createHash('sha256').update(r.pdf).digest('hex')))`;
+    const child = await command(process.execPath, ['--require', 'tsx/cjs', '-e', script]);
+    expect(child.stderr).to.equal('');
+    expect(child.stdout).to.equal(createHash('sha256').update(printed.pdf).digest('hex'));
     const preAgain = await renderDirective(withoutNumber(sampleInput()), { mode: 'pre_signing' });
     expect(Buffer.from(preAgain.pdf).equals(Buffer.from(preSigning.pdf))).to.equal(true);
     expect(preAgain.fields).to.deep.equal(preSigning.fields);
