@@ -16,7 +16,7 @@ import {
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { PkiError } from '../errors';
-import { derToPem, isPem, pemBlocks } from './encoding';
+import { derToPem, isPem, pemBlocks, toArrayBuffer } from './encoding';
 import { OID } from './oids';
 import { checkKey } from './policy';
 
@@ -162,6 +162,16 @@ export function decryptPrivateKey(input: Uint8Array | string, passphrase: string
   } else {
     if (typeof input === 'string') throw new PkiError('invalid_input', 'The key is neither PEM nor DER.');
     der = Buffer.from(input);
+    // EncryptedPrivateKeyInfo starts with an AlgorithmIdentifier; a clear PrivateKeyInfo
+    // starts with its version INTEGER and must not slip through as "decrypted".
+    const parsed = asn1js.fromBER(toArrayBuffer(input));
+    const first = parsed.result instanceof asn1js.Sequence ? parsed.result.valueBlock.value[0] : undefined;
+    if (first instanceof asn1js.Integer) {
+      throw new PkiError(
+        'invalid_input',
+        'The private key is stored unencrypted; only encrypted PKCS#8 or PKCS#12 keys are accepted.',
+      );
+    }
   }
   try {
     return createPrivateKey({

@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { parseCertificate } from '../crypto/certificate';
-import { defaultHashFor } from '../crypto/policy';
+import { checkHashAlgorithm, defaultHashFor } from '../crypto/policy';
 import { signWithKey } from '../crypto/signing';
 import { PkiError } from '../errors';
 import type { HashAlgorithm, KeyAlgorithm, Signer } from '../signer';
@@ -41,8 +41,13 @@ export class KeyObjectSigner implements ClosableSigner {
       privateKey: options.privateKey,
       ...(options.at ? { at: options.at } : {}),
     });
-    this.keyAlgorithm = key.family === 'ECDSA' ? 'ECDSA' : options.rsaPadding === 'pss' ? 'RSA-PSS' : 'RSA';
-    this.hashAlgorithm = options.hashAlgorithm ?? defaultHashFor(key);
+    // An RSASSA-PSS key can only make PSS signatures, whatever padding was asked for.
+    const pssOnly = options.privateKey.asymmetricKeyType === 'rsa-pss';
+    this.keyAlgorithm =
+      key.family === 'ECDSA' ? 'ECDSA' : options.rsaPadding === 'pss' || pssOnly ? 'RSA-PSS' : 'RSA';
+    this.hashAlgorithm = options.hashAlgorithm
+      ? checkHashAlgorithm(options.hashAlgorithm, 'signature hash')
+      : defaultHashFor(key);
     this.certificate = options.certificate;
     this.chain = options.chain ? [...options.chain] : [];
     this.#key = options.privateKey;

@@ -174,7 +174,11 @@ export class HttpTimestampAuthority implements TimestampAuthority {
       errorCode: 'tsa_unavailable',
       what: 'The time-stamping authority',
     });
-    if (answer.contentType !== 'application/timestamp-reply') {
+    // 'application/timestamp-response' is the pre-RFC name some TSAs still send.
+    if (
+      answer.contentType !== 'application/timestamp-reply' &&
+      answer.contentType !== 'application/timestamp-response'
+    ) {
       throw fail(
         `answered with content type "${answer.contentType || 'none'}" instead of application/timestamp-reply`,
       );
