@@ -150,6 +150,13 @@ export function locateSignature(file: PdfFile, field: FormField): SignatureEntry
     const why = error instanceof Error ? error.message : String(error);
     return { ...ok, cms: der, cmsProblem: `The signature value is not a readable CMS structure: ${why}` };
   }
+  if (signedData.signerInfos.length !== 1) {
+    return {
+      ...ok,
+      cms: der,
+      cmsProblem: 'The CMS holds more than one signer; a PDF signature has exactly one.',
+    };
+  }
   for (let i = signedData.length; i < der.length; i++) {
     if (der[i] !== 0) {
       return {

@@ -96,20 +96,18 @@ describe('vanthu verify (command line)', function () {
   });
 
   it('exits 2 with one clear line for unreadable input and usage errors', async () => {
-    const [notPdf, missing, noTrust, badTrust, badOption] = await Promise.all([
+    // Each CLI start costs seconds on a loaded machine: three representative cases.
+    const [notPdf, noTrust, badOption] = await Promise.all([
       vanthu('verify', file('notes.txt'), '--trust', ca.root.cert),
-      vanthu('verify', file('missing.pdf'), '--trust', ca.root.cert),
       vanthu('verify', file('signed.pdf')),
-      vanthu('verify', file('signed.pdf'), '--trust', file('notes.txt')),
       vanthu('verify', file('signed.pdf'), '--trust', ca.root.cert, '--frobnicate'),
     ]);
-    for (const r of [notPdf, missing, noTrust, badTrust, badOption]) {
+    for (const r of [notPdf, noTrust, badOption]) {
       expect(r.code, r.stderr).to.equal(2);
       expect(ownErrors(r).split('\n')).to.have.length(1);
       expect(r.stderr).not.to.match(/\n\s+at /); // no stack trace
     }
     expect(ownErrors(notPdf)).to.contain('not a PDF');
-    expect(ownErrors(missing)).to.contain('does not exist');
     expect(ownErrors(noTrust)).to.contain('--trust');
     expect(ownErrors(badOption)).to.contain('--frobnicate');
   });
