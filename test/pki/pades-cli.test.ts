@@ -245,9 +245,15 @@ describe('vanthu sign (command line)', function () {
       ['bad level', [input, ...key, '--passphrase-file', passFile, '--level', 'B-X'], 2, /--level/],
       ['no key', [input, '--passphrase-file', passFile], 2, /--key/],
     ];
-    for (const [label, args, code, message] of cases) {
-      const out = path.join(dir, `fail-${label.replace(/\W+/g, '-')}.pdf`);
-      const r = await vanthu(['sign', ...args, '-o', out]);
+    // Independent runs, started together: each CLI start-up costs seconds.
+    const runs = await Promise.all(
+      cases.map(async ([label, args]) => {
+        const out = path.join(dir, `fail-${label.replace(/\W+/g, '-')}.pdf`);
+        return { out, r: await vanthu(['sign', ...args, '-o', out]) };
+      }),
+    );
+    for (const [i, [label, , code, message]] of cases.entries()) {
+      const { out, r } = runs[i]!;
       expect(r.code, `${label}: ${r.stderr}`).to.equal(code);
       expect(r.stderr, label).to.match(message);
       expect(r.stderr.trim().split('\n'), `${label}: one line`).to.have.length(1);
