@@ -1,28 +1,62 @@
 /**
- * The HTTP application: JSON api under /api/v1, health, and (later) the web interface.
- * Routes authenticate, validate, authorise, then read a read-model or ask a workflow.
+ * The HTTP application: JSON api under /api/v1, its OpenAPI document and reference page,
+ * health, and (later) the web interface. Routes authenticate, validate, authorise, then
+ * read a read-model or ask a workflow.
  */
-import express, { type Express } from 'express';
-import { identify } from './auth';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { identify, warmUpPasswordCheck } from './auth';
 import { checkHealth } from './health';
+import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
+import { REFERENCE_PAGE_CSP, referencePage } from './reference-page';
 import { type ApiContext, mountRoutes } from './route';
 import { API_ROUTES } from './routes';
 
 export type AppDependencies = ApiContext;
 
+/** JSON is never rendered as a page, and nothing of ours may be framed. */
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+}
+
 export function createApp(deps: AppDependencies): Express {
   const { sequelize, temporal, taskQueue, logger } = deps;
+  void warmUpPasswordCheck();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders);
 
   app.get('/health', async (_req, res) => {
     const report = await checkHealth(sequelize, temporal, taskQueue);
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
 
+  let reference: { json: string; html: string } | undefined;
+  const documents = () => {
+    if (!reference) {
+      const document = openApiDocument(API_ROUTES, { serverUrl: deps.publicUrl });
+      reference = { json: JSON.stringify(document), html: referencePage(document) };
+    }
+    return reference;
+  };
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(documents().json);
+  });
+  app.get(['/api/docs', '/api/docs/'], (_req, res) => {
+    res.setHeader('Content-Security-Policy', REFERENCE_PAGE_CSP);
+    res.type('text/html; charset=utf-8').send(documents().html);
+  });
+
   const api = express.Router();
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    next();
+  });
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: true }));
   api.use(identify(sequelize));
   mountRoutes(api, API_ROUTES, deps);

@@ -1,61 +1,375 @@
 /**
- * Who is calling: password sign-in (argon2id) opens a session whose token travels in an
- * HttpOnly, SameSite=Strict cookie; only the token's SHA-256 is stored. State-changing
- * requests must be JSON, which a cross-site form cannot send without a CORS preflight.
+ * Who is calling. People sign in with a password (argon2id) and get a session whose token
+ * travels in an HttpOnly, SameSite=Strict cookie (plus a CSRF token, see csrf.ts); other
+ * systems send an API token as `Authorization: Bearer vt_…`. Only SHA-256 digests of
+ * session tokens, API tokens and activation codes are stored.
+ *
+ * `identify` attaches the principal and never refuses by itself: a public route (sign-in)
+ * must work with a stale cookie. When a request carried credentials that did not hold
+ * (expired session, malformed cookie, revoked token), `req.authProblem` says which, and
+ * a route that needs a caller answers 401 naming it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { verifyPassword } from '../db/passwords';
-import { type Actor, loadActor } from '../db/people';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { appendAudit } from '../db/audit';
+import { hashPassword, verifyPassword } from '../db/passwords';
+import type { Actor } from '../db/people';
 import { DomainError } from '../domain/errors';
+import type { Role } from '../domain/org';
+import { csrfTokenFor } from './csrf';
+import {
+  checkThrottle,
+  clearThrottle,
+  DEFAULT_SIGN_IN_POLICY,
+  recordFailure,
+  type SignInPolicy,
+  type ThrottleSubject,
+} from './sign-in-throttle';
 
 export const SESSION_COOKIE = 'vanthu_session';
-const SESSION_HOURS = 12;
+export const SESSION_HOURS = 12;
+export const API_TOKEN_PATTERN = /^vt_[A-Za-z0-9_-]{43}$/;
+const SESSION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const ACTIVATION_HOURS = 72;
+export const MIN_PASSWORD_LENGTH = 10;
+
+export type Principal =
+  | { kind: 'session'; actor: Actor; sessionDigest: string; csrfToken: string; expiresAt: Date }
+  | { kind: 'token'; actor: Actor; tokenId: number };
+
+export type AuthProblem =
+  | 'session_expired'
+  | 'session_unknown'
+  | 'cookie_malformed'
+  | 'authorization_malformed'
+  | 'token_unknown'
+  | 'token_revoked'
+  | 'token_expired';
 
 declare global {
   namespace Express {
     interface Request {
       actor?: Actor;
+      principal?: Principal;
+      authProblem?: AuthProblem;
     }
   }
 }
 
-function tokenDigest(token: string): string {
+export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function signIn(
-  sequelize: Sequelize,
-  username: string,
-  password: string,
-  client: string,
-): Promise<{ token: string; actor: Actor; expiresAt: Date }> {
-  const [person] = await sequelize.query<{ id: number; password_hash: string | null }>(
-    'SELECT id, password_hash FROM person WHERE username = :username AND active',
-    { replacements: { username: username.trim().toLowerCase() }, type: QueryTypes.SELECT },
-  );
-  const valid = person?.password_hash ? await verifyPassword(person.password_hash, password) : false;
-  if (!person || !valid) {
-    throw new DomainError(
-      'unauthenticated',
-      'tên đăng nhập hoặc mật khẩu không đúng (wrong user name or password)',
-    );
-  }
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
-  await sequelize.query(
-    'INSERT INTO session (token_sha256, person_id, expires_at, client) VALUES (:digest, :personId, :expiresAt, :client)',
-    { replacements: { digest: tokenDigest(token), personId: person.id, expiresAt, client } },
-  );
-  const actor = await loadActor(sequelize, person.id);
-  return { token, actor: actor!, expiresAt };
+/** 256 random bits, URL-safe: session tokens and the secret part of API tokens. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
 }
 
-export async function signOut(sequelize: Sequelize, token: string): Promise<void> {
-  await sequelize.query('DELETE FROM session WHERE token_sha256 = :digest', {
-    replacements: { digest: tokenDigest(token) },
+// ---------------------------------------------------------------- identification
+
+interface PrincipalRow {
+  id: number;
+  username: string;
+  full_name: string;
+  home_unit_id: number;
+  unit_id: number | null;
+  path: string | null;
+  unit_name: string | null;
+  role: Role | null;
+  title: string | null;
+}
+
+function actorFromRows(rows: readonly PrincipalRow[]): Actor | null {
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    personId: first.id,
+    username: first.username,
+    fullName: first.full_name,
+    homeUnitId: first.home_unit_id,
+    roles: rows
+      .filter((r) => r.unit_id !== null)
+      .map((r) => ({
+        unitId: r.unit_id!,
+        unitPath: r.path!,
+        unitName: r.unit_name!,
+        role: r.role!,
+        title: r.title,
+      })),
+  };
+}
+
+const ACTOR_COLUMNS = `p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title`;
+const ACTOR_JOINS = `LEFT JOIN role_assignment r ON r.person_id = p.id LEFT JOIN org_unit u ON u.id = r.unit_id`;
+
+/** The session and its person with every role, in one round trip (this runs on every request). */
+async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
+  const digest = tokenDigest(token);
+  const rows = await sequelize.query<PrincipalRow & { expires_at: Date; live: boolean }>(
+    `SELECT s.expires_at, s.expires_at > now() AS live, ${ACTOR_COLUMNS}
+       FROM session s JOIN person p ON p.id = s.person_id AND p.active ${ACTOR_JOINS}
+      WHERE s.token_sha256 = $1`,
+    { bind: [digest], type: QueryTypes.SELECT },
+  );
+  const first = rows[0];
+  if (!first) return 'session_unknown';
+  if (!first.live) return 'session_expired';
+  return {
+    kind: 'session',
+    actor: actorFromRows(rows)!,
+    sessionDigest: digest,
+    csrfToken: csrfTokenFor(token),
+    expiresAt: first.expires_at,
+  };
+}
+
+async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
+  const rows = await sequelize.query<
+    PrincipalRow & {
+      token_id: number;
+      revoked: boolean;
+      expired: boolean;
+      stale_use: boolean;
+    }
+  >(
+    `SELECT t.id AS token_id, t.revoked_at IS NOT NULL AS revoked,
+            coalesce(t.expires_at <= now(), false) AS expired,
+            coalesce(t.last_used_at < now() - interval '1 minute', true) AS stale_use,
+            ${ACTOR_COLUMNS}
+       FROM api_token t JOIN person p ON p.id = t.person_id ${ACTOR_JOINS}
+      WHERE t.token_sha256 = $1`,
+    { bind: [tokenDigest(token)], type: QueryTypes.SELECT },
+  );
+  const first = rows[0];
+  if (!first) return 'token_unknown';
+  if (first.revoked) return 'token_revoked';
+  if (first.expired) return 'token_expired';
+  if (first.stale_use) {
+    // At most one write a minute per token: "last used" is for administrators, not a hot path.
+    sequelize
+      .query('UPDATE api_token SET last_used_at = now() WHERE id = $1', { bind: [first.token_id] })
+      .catch(() => undefined);
+  }
+  return { kind: 'token', actor: actorFromRows(rows)!, tokenId: first.token_id };
+}
+
+export function sessionToken(req: Request): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  const token = parseCookies(header)[SESSION_COOKIE];
+  return token && SESSION_TOKEN_PATTERN.test(token) ? token : undefined;
+}
+
+function cookieProblem(req: Request): boolean {
+  const header = req.headers.cookie;
+  if (!header) return false;
+  const token = parseCookies(header)[SESSION_COOKIE];
+  return token !== undefined && token !== '' && !SESSION_TOKEN_PATTERN.test(token);
+}
+
+/** Attaches req.principal and req.actor when the credentials hold; notes why when they do not. */
+export function identify(sequelize: Sequelize) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const authorization = req.get('authorization');
+      let found: Principal | AuthProblem | undefined;
+      if (authorization !== undefined) {
+        const match = /^Bearer +(\S+)\s*$/i.exec(authorization);
+        found =
+          match && API_TOKEN_PATTERN.test(match[1]!)
+            ? await tokenPrincipal(sequelize, match[1]!)
+            : 'authorization_malformed';
+      } else {
+        const token = sessionToken(req);
+        if (token) found = await sessionPrincipal(sequelize, token);
+        else if (cookieProblem(req)) found = 'cookie_malformed';
+      }
+      if (typeof found === 'string') req.authProblem = found;
+      else if (found) {
+        req.principal = found;
+        req.actor = found.actor;
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+const AUTH_PROBLEM_DETAIL: Record<AuthProblem, string> = {
+  session_expired: 'your session has expired; sign in again',
+  session_unknown: 'this session is not known (signed out or replaced); sign in again',
+  cookie_malformed: 'the session cookie is malformed; sign in again',
+  authorization_malformed: 'the Authorization header must be "Bearer vt_…" with an API token',
+  token_unknown: 'this API token is not known',
+  token_revoked: 'this API token has been revoked',
+  token_expired: 'this API token has expired',
+};
+
+/** The 401 for a route that needs a caller, naming what was wrong with the credentials. */
+export function unauthenticated(req: Request): DomainError {
+  const detail = req.authProblem
+    ? AUTH_PROBLEM_DETAIL[req.authProblem]
+    : 'hãy đăng nhập trước (sign in first)';
+  return new DomainError('unauthenticated', detail);
+}
+
+// ---------------------------------------------------------------- sessions
+
+export interface OpenedSession {
+  token: string;
+  actor: Actor;
+  expiresAt: Date;
+  csrfToken: string;
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * An argon2id hash of nothing anyone knows: unknown users and accounts without a password
+ * are verified against it, so they take as long as a wrong password does.
+ */
+export function warmUpPasswordCheck(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(24).toString('base64url'));
+  return dummyHash;
+}
+
+async function audit(
+  sequelize: Sequelize,
+  transaction: Transaction | null,
+  entry: { action: string; personId: number | null; unitId: number | null; source: string; detail?: object },
+): Promise<void> {
+  const write = (t: Transaction) =>
+    appendAudit(sequelize, t, [
+      {
+        actorPersonId: entry.personId,
+        actorUnitId: entry.unitId,
+        source: entry.source,
+        action: entry.action,
+        documentId: null,
+        versionSha256: null,
+        detail: { ...(entry.detail ?? {}) },
+        idempotencyKey: null,
+      },
+    ]);
+  if (transaction) await write(transaction);
+  else await sequelize.transaction(write);
+}
+
+/** Opens a session for a person (after a password or an activation code was checked). */
+async function openSession(
+  sequelize: Sequelize,
+  personId: number,
+  client: string,
+  action: string,
+): Promise<OpenedSession> {
+  const token = newSecret();
+  const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
+  const actor = await sequelize.transaction(async (transaction) => {
+    // Sessions expired for a day are gone for good; younger ones still answer "expired".
+    await sequelize.query(
+      `DELETE FROM session WHERE person_id = $1 AND expires_at < now() - interval '1 day'`,
+      { bind: [personId], transaction },
+    );
+    await sequelize.query(
+      'INSERT INTO session (token_sha256, person_id, expires_at, client) VALUES ($1, $2, $3, $4)',
+      { bind: [tokenDigest(token), personId, expiresAt, client], transaction },
+    );
+    const rows = await sequelize.query<PrincipalRow>(
+      `SELECT ${ACTOR_COLUMNS} FROM person p ${ACTOR_JOINS} WHERE p.id = $1`,
+      { bind: [personId], type: QueryTypes.SELECT, transaction },
+    );
+    const loaded = actorFromRows(rows)!;
+    await audit(sequelize, transaction, {
+      action,
+      personId,
+      unitId: loaded.homeUnitId,
+      source: client,
+    });
+    return loaded;
+  });
+  return { token, actor, expiresAt, csrfToken: csrfTokenFor(token) };
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+  /** The client address, for throttling and the audit trail. */
+  client: string;
+}
+
+function normaliseUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+function throttleSubjects(username: string, client: string): ThrottleSubject[] {
+  return [
+    { scope: 'account', subject: username.slice(0, 200) || '-' },
+    { scope: 'client', subject: client.slice(0, 200) || '-' },
+  ];
+}
+
+const WRONG_CREDENTIALS = 'tên đăng nhập hoặc mật khẩu không đúng (wrong user name or password)';
+
+async function failSignIn(
+  sequelize: Sequelize,
+  subjects: ThrottleSubject[],
+  policy: SignInPolicy,
+  client: string,
+  detail: string,
+): Promise<never> {
+  const locked = await recordFailure(sequelize, subjects, policy);
+  for (const subject of locked) {
+    await audit(sequelize, null, {
+      action: 'auth.sign_in_locked',
+      personId: null,
+      unitId: null,
+      source: client,
+      detail: { scope: subject.scope, subject: subject.subject },
+    });
+  }
+  throw new DomainError('unauthenticated', detail);
+}
+
+/** Checks a password and opens a session; slowed and locked after repeated failures. */
+export async function signIn(
+  sequelize: Sequelize,
+  credentials: Credentials,
+  policy: SignInPolicy = DEFAULT_SIGN_IN_POLICY,
+): Promise<OpenedSession> {
+  const username = normaliseUsername(credentials.username);
+  const subjects = throttleSubjects(username, credentials.client);
+  await checkThrottle(sequelize, subjects);
+  const [person] = await sequelize.query<{ id: number; password_hash: string | null }>(
+    'SELECT id, password_hash FROM person WHERE username = $1 AND active',
+    { bind: [username], type: QueryTypes.SELECT },
+  );
+  // The same argon2id work whether or not the account exists or has a password.
+  const stored = person?.password_hash ?? (await warmUpPasswordCheck());
+  const matches = await verifyPassword(stored, credentials.password).catch(() => false);
+  if (!person?.password_hash || !matches) {
+    return failSignIn(sequelize, subjects, policy, credentials.client, WRONG_CREDENTIALS);
+  }
+  await clearThrottle(sequelize, subjects[0]!);
+  return openSession(sequelize, person.id, credentials.client, 'auth.signed_in');
+}
+
+export async function signOut(sequelize: Sequelize, token: string, client: string): Promise<void> {
+  await sequelize.transaction(async (transaction) => {
+    const [ended] = await sequelize.query<{ person_id: number }>(
+      'DELETE FROM session WHERE token_sha256 = $1 RETURNING person_id',
+      { bind: [tokenDigest(token)], type: QueryTypes.SELECT, transaction },
+    );
+    if (ended) {
+      await audit(sequelize, transaction, {
+        action: 'auth.signed_out',
+        personId: ended.person_id,
+        unitId: null,
+        source: client,
+      });
+    }
   });
 }
 
@@ -79,24 +393,120 @@ export function clearedSessionCookie(secure: boolean): string {
   });
 }
 
-export function sessionToken(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  const token = parseCookies(header)[SESSION_COOKIE];
-  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
+// ---------------------------------------------------------------- first sign-in
+
+/** Crockford base32 without look-alikes: easy to read out over the phone. */
+const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function normaliseCode(code: string): string {
+  return code.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 }
 
-/** Attaches req.actor when the request carries a live session; never refuses by itself. */
-export function identify(sequelize: Sequelize) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const token = sessionToken(req);
-    if (token) {
-      const [session] = await sequelize.query<{ person_id: number }>(
-        'SELECT person_id FROM session WHERE token_sha256 = :digest AND expires_at > now()',
-        { replacements: { digest: tokenDigest(token) }, type: QueryTypes.SELECT },
-      );
-      if (session) req.actor = (await loadActor(sequelize, session.person_id)) ?? undefined;
-    }
-    next();
-  };
+/** Refuses a password that is too short or contains the user name. */
+export function checkNewPassword(password: string, username: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new DomainError(
+      'validation',
+      `the password must be at least ${MIN_PASSWORD_LENGTH} characters long`,
+      'body.password',
+    );
+  }
+  if (password.toLowerCase().includes(username.toLowerCase())) {
+    throw new DomainError('validation', 'the password must not contain the user name', 'body.password');
+  }
+}
+
+export interface ActivationCode {
+  code: string;
+  expiresAt: Date;
+}
+
+/**
+ * Issues a one-time code with which a person sets their password (accounts seeded
+ * without one, or a forgotten password). A new code replaces the previous one. The caller
+ * has checked that the issuer may administer the person.
+ */
+export async function issueActivationCode(
+  sequelize: Sequelize,
+  personId: number,
+  issuer: { personId: number; unitId: number; source: string },
+): Promise<ActivationCode> {
+  const raw = Array.from({ length: 15 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+  const code = `${raw.slice(0, 5)}-${raw.slice(5, 10)}-${raw.slice(10)}`;
+  const expiresAt = new Date(Date.now() + ACTIVATION_HOURS * 3_600_000);
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `INSERT INTO activation_code (person_id, code_sha256, issued_by, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (person_id) DO UPDATE SET code_sha256 = EXCLUDED.code_sha256,
+         issued_by = EXCLUDED.issued_by, issued_at = now(), expires_at = EXCLUDED.expires_at`,
+      { bind: [personId, tokenDigest(raw), issuer.personId, expiresAt], transaction },
+    );
+    await audit(sequelize, transaction, {
+      action: 'auth.activation_code_issued',
+      personId: issuer.personId,
+      unitId: issuer.unitId,
+      source: issuer.source,
+      detail: { personId, expiresAt: expiresAt.toISOString() },
+    });
+  });
+  return { code, expiresAt };
+}
+
+/**
+ * Sets a person's password with a one-time activation code and opens a session. Wrong
+ * codes count as failed sign-ins (same throttle), and the answer is the same whether the
+ * user, the code or its age is wrong.
+ */
+export async function activateAccount(
+  sequelize: Sequelize,
+  input: { username: string; code: string; password: string; client: string },
+  policy: SignInPolicy = DEFAULT_SIGN_IN_POLICY,
+): Promise<OpenedSession> {
+  const username = normaliseUsername(input.username);
+  const subjects = throttleSubjects(username, input.client);
+  await checkThrottle(sequelize, subjects);
+  const [row] = await sequelize.query<{ person_id: number; code_sha256: string; live: boolean }>(
+    `SELECT a.person_id, a.code_sha256, a.expires_at > now() AS live
+       FROM activation_code a JOIN person p ON p.id = a.person_id AND p.active
+      WHERE p.username = $1`,
+    { bind: [username], type: QueryTypes.SELECT },
+  );
+  const given = Buffer.from(tokenDigest(normaliseCode(input.code)));
+  const expected = Buffer.from(row?.code_sha256 ?? tokenDigest(newSecret()));
+  const matches = timingSafeEqual(given, expected);
+  if (!row?.live || !matches) {
+    return failSignIn(
+      sequelize,
+      subjects,
+      policy,
+      input.client,
+      'the activation code is wrong or expired; ask an administrator for a new one',
+    );
+  }
+  checkNewPassword(input.password, username);
+  const hash = await hashPassword(input.password);
+  const consumed = await sequelize.transaction(async (transaction) => {
+    // Deleting the code row is the claim: of two requests with one code, one wins.
+    const [claimed] = await sequelize.query<{ person_id: number }>(
+      'DELETE FROM activation_code WHERE person_id = $1 AND code_sha256 = $2 RETURNING person_id',
+      { bind: [row.person_id, row.code_sha256], type: QueryTypes.SELECT, transaction },
+    );
+    if (!claimed) return false;
+    await sequelize.query('UPDATE person SET password_hash = $2 WHERE id = $1', {
+      bind: [row.person_id, hash],
+      transaction,
+    });
+    // A new password ends every session opened with the old one.
+    await sequelize.query('DELETE FROM session WHERE person_id = $1', { bind: [row.person_id], transaction });
+    await audit(sequelize, transaction, {
+      action: 'auth.password_set',
+      personId: row.person_id,
+      unitId: null,
+      source: input.client,
+    });
+    return true;
+  });
+  if (!consumed) throw new DomainError('unauthenticated', 'this activation code has already been used');
+  await clearThrottle(sequelize, subjects[0]!);
+  return openSession(sequelize, row.person_id, input.client, 'auth.signed_in');
 }

@@ -28,6 +28,23 @@ const STATUS_BY_CODE: Record<DomainErrorCode, { status: number; title: string }>
   unavailable: { status: 503, title: 'Dịch vụ tạm thời không sẵn sàng (service unavailable)' },
 };
 
+/**
+ * A refusal that is about HTTP itself rather than the domain (428 precondition required,
+ * 412 stale, 429 slowed down, 422 idempotency key reused …): status, title and detail,
+ * plus headers such as Retry-After.
+ */
+export class ApiProblem extends Error {
+  override readonly name = 'ApiProblem';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly extra: { field?: string; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+  }
+}
+
 export function sendProblem(res: Response, problem: Problem): void {
   res
     .status(problem.status)
@@ -72,6 +89,16 @@ function clientProblem(error: unknown): Problem | undefined {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (res.headersSent) return;
+    if (error instanceof ApiProblem) {
+      for (const [name, value] of Object.entries(error.extra.headers ?? {})) res.setHeader(name, value);
+      sendProblem(res, {
+        status: error.status,
+        title: error.title,
+        detail: error.message,
+        ...(error.extra.field ? { field: error.extra.field } : {}),
+      });
+      return;
+    }
     if (isDomainError(error)) {
       const { status, title } = STATUS_BY_CODE[error.code];
       sendProblem(res, {

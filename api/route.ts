@@ -3,6 +3,12 @@
  * schemas of its parameters, query, body and responses, and its handler. The same
  * declaration validates requests, decides access, and generates the OpenAPI document,
  * so the reference can never drift from what the server does.
+ *
+ * Every route gets, without asking: 401 naming what was wrong with the credentials, the
+ * role gate, CSRF protection for cookie sessions on unsafe methods, Idempotency-Key on
+ * unsafe methods, validation with the field at fault, and problem+json errors. A route's
+ * `accessExamples` let the access test walk it with every role (test/api/access.test.ts);
+ * a route without them fails that test.
  */
 import type { Client } from '@temporalio/client';
 import type { Request, Response, Router } from 'express';
@@ -12,6 +18,19 @@ import type { Actor } from '../db/people';
 import { DomainError } from '../domain/errors';
 import type { Role } from '../domain/org';
 import type { Logger } from '../runtime/logger';
+import type { DeploymentPki } from '../runtime/pki';
+import { unauthenticated } from './auth';
+import { checkCsrf, isUnsafeMethod } from './csrf';
+import {
+  callerOf,
+  claimIdempotencyKey,
+  DEFAULT_IDEMPOTENCY,
+  type IdempotencyOptions,
+  idempotencyKeyOf,
+  recordResponse,
+  replay,
+} from './idempotency';
+import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './sign-in-throttle';
 import { jsonBody, parseWith } from './validate';
 
 /** What every handler may use. */
@@ -21,6 +40,11 @@ export interface ApiContext {
   taskQueue: string;
   logger: Logger;
   publicUrl: string;
+  /** The deployment's CA, OCSP, TSA and trust store (serves /pki, signs, verifies). */
+  pki: DeploymentPki;
+  /** Sign-in throttling; the defaults unless given (tests use shorter waits). */
+  signInPolicy?: SignInPolicy;
+  idempotency?: IdempotencyOptions;
 }
 
 /**
@@ -40,7 +64,7 @@ export interface ResponseSpec {
 export interface Reply {
   status: number;
   body?: unknown;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -54,6 +78,67 @@ export interface RouteInput<P, Q, B> {
   ctx: ApiContext;
 }
 
+// ------------------------------------------------------------------ access examples
+
+/**
+ * The callers the access test plays, one or more per role, placed around one target
+ * unit: the district committee Quận ủy Ba Đình of the demo organisation.
+ */
+export const PERSONAS = [
+  'anonymous',
+  'admin', // quantri: admin of the city committee
+  'auditor.city',
+  'clerk.city',
+  'drafter.city',
+  'leader.city', // leader and signer
+  'clerk.district',
+  'drafter.district',
+  'leader.district',
+  'auditor.district',
+  'clerk.ward', // clerk of a grassroots committee under the district
+  'secretary.branch', // branch secretary (and member) of a branch under that ward
+  'member.branch',
+  'drafter.otherDistrict',
+  'auditor.otherDistrict',
+  'token.district', // an API token holding the clerk role of the district
+] as const;
+export type Persona = (typeof PERSONAS)[number];
+export const SIGNED_IN_PERSONAS: readonly Persona[] = PERSONAS.filter((p) => p !== 'anonymous');
+
+export interface ExampleRequest {
+  /** The concrete path under /api/v1, e.g. `/documents/4b0c…`. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Use a session of its own for this request (routes that end the caller's session). */
+  freshSession?: boolean;
+}
+
+/** What the access test offers example builders. */
+export interface AccessFixture {
+  units: { city: number; district: number; ward: number; branch: number; otherDistrict: number };
+  /** A draft issued by the district, created once per run. */
+  districtDocument(): Promise<string>;
+  /** A request as the city administrator (to set things up), answering status and JSON body. */
+  asAdmin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** A new person in the district without a password. */
+  newPerson(): Promise<{ id: number; username: string }>;
+  /** The id of a demo account. */
+  personId(username: string): Promise<number>;
+}
+
+export interface AccessExamples {
+  /** Who must succeed (2xx); everyone else must be refused: 401 when anonymous, else 403 or 404. */
+  allow: readonly Persona[];
+  /** Refused callers who must get 404 rather than 403 (the thing is in another unit). */
+  notFoundFor?: readonly Persona[];
+  /** Builds the request, once per persona, so routes that use something up get a fresh one. */
+  request(fixture: AccessFixture, persona: Persona): ExampleRequest | Promise<ExampleRequest>;
+}
+
+// ------------------------------------------------------------------ declarations
+
 type AnyZod = z.ZodType;
 
 export interface RouteDefinition<
@@ -66,12 +151,20 @@ export interface RouteDefinition<
   path: string;
   operationId: string;
   summary: string;
+  /** Longer text for the reference (markdown). */
+  description?: string;
   tag: string;
   access: Access;
   params?: P;
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
+  /** The route demands If-Match (see api/etag.ts); documented in the reference. */
+  ifMatch?: boolean;
+  /** Only for routes that open a session (sign-in, activation): no CSRF token yet exists. */
+  csrfExempt?: boolean;
+  /** Examples the access test walks with every persona. */
+  accessExamples?: AccessExamples;
   /** Runs before validation; used to refuse secret documents before anything else. */
   before?: (req: Request) => void;
   /** Returns the reply, or nothing when it wrote the response itself (files, streams). */
@@ -85,28 +178,54 @@ export function defineRoute<P extends AnyZod, Q extends AnyZod, B extends AnyZod
   return definition as unknown as RouteDefinition;
 }
 
-function checkAccess(access: Access, actor: Actor | undefined): void {
+function checkAccess(access: Access, req: Request): void {
   if (access.kind === 'public') return;
-  if (!actor) throw new DomainError('unauthenticated', 'hãy đăng nhập trước (sign in first)');
+  const actor = req.actor;
+  if (!actor) throw unauthenticated(req);
   if (access.kind === 'role' && !actor.roles.some((r) => access.roles.includes(r.role))) {
     throw new DomainError('forbidden', `this needs one of the roles: ${access.roles.join(', ')}`);
   }
+}
+
+function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body === undefined) res.status(reply.status).end();
+  else res.status(reply.status).json(reply.body);
 }
 
 /** Mounts declared routes on an Express router. */
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], ctx: ApiContext): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response) => {
-      checkAccess(route.access, req.actor);
+      checkAccess(route.access, req);
+      if (!route.csrfExempt) checkCsrf(req);
+      const key = isUnsafeMethod(req.method) ? idempotencyKeyOf(req) : undefined;
+      if (key !== undefined) {
+        const claim = await claimIdempotencyKey(
+          ctx.sequelize,
+          { caller: callerOf(req), key, method: req.method, path: req.originalUrl, body: req.body },
+          ctx.idempotency ?? DEFAULT_IDEMPOTENCY,
+        );
+        if (claim.kind === 'replay') {
+          replay(res, claim.response);
+          return;
+        }
+        recordResponse(res, claim, (error) =>
+          ctx.logger.error({ err: error, url: req.originalUrl }, 'storing the idempotent response failed'),
+        );
+      }
       route.before?.(req);
       const params = route.params ? parseWith(route.params, req.params, 'path') : {};
       const query = route.query ? parseWith(route.query, req.query, 'query') : {};
       const body = route.body ? jsonBody(req, route.body) : undefined;
       const reply = await route.handler({ req, res, actor: req.actor as Actor, params, query, body, ctx });
       if (!reply || res.headersSent) return;
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      if (reply.body === undefined) res.status(reply.status).end();
-      else res.status(reply.status).json(reply.body);
+      send(res, reply);
     });
   }
+}
+
+/** The sign-in policy in force for this context. */
+export function signInPolicyOf(ctx: ApiContext): SignInPolicy {
+  return ctx.signInPolicy ?? DEFAULT_SIGN_IN_POLICY;
 }
