@@ -452,12 +452,19 @@ async function report(index: number, ev: Evaluated, ctx: ReportContext): Promise
     );
   } else {
     const t = ev.signatureTimestamp;
+    // A TSA certificate revoked before the time it vouches for cannot prove that time.
+    const tsaRevocation =
+      t.trusted && t.chain && t.genTime ? await revocationOf(t.chain, ctx, ev, t.genTime, true) : undefined;
+    const tsaRevoked = tsaRevocation?.state === 'revoked';
     timestamp = {
-      ...check(t.trusted ? 'passed' : t.intact ? 'indeterminate' : 'failed', t.message),
+      ...check(
+        tsaRevoked ? 'failed' : t.trusted ? 'passed' : t.intact ? 'indeterminate' : 'failed',
+        tsaRevoked ? `The TSA certificate is revoked: ${tsaRevocation!.message}` : t.message,
+      ),
       time: iso(t.genTime),
       authority: t.tsa?.subjectText,
     };
-    if (!t.intact) reasons.add('timestamp_invalid');
+    if (!t.intact || tsaRevoked) reasons.add('timestamp_invalid');
     else if (!t.trusted) indeterminate.add('untrusted');
   }
 
