@@ -25,7 +25,13 @@ import { PdfDict, PdfString } from '../../pki/pdf/objects';
 import { PdfReader } from '../../pki/pdf/reader';
 import type { RevocationSource, TimestampAuthority } from '../../pki/providers';
 import { HttpTimestampAuthority } from '../../pki/tsa/client';
-import { makeDocumentPdf, makeHybridPdf, makeSealPng, makeSignaturePng } from '../fixtures/pdf/make';
+import {
+  makeDocumentPdf,
+  makeHybridPdf,
+  makeIndirectFormPdf,
+  makeSealPng,
+  makeSignaturePng,
+} from '../fixtures/pdf/make';
 import { getPkiFixture, type PkiFixture } from '../support/pki-fixture';
 import {
   command,
@@ -177,13 +183,14 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
       ['classic', document],
       ['object-streams', await makeDocumentPdf({ objectStreams: true })],
       ['hybrid', makeHybridPdf()],
+      ['indirect /Annots and /Fields, direct /AcroForm', makeIndirectFormPdf()],
     ];
     for (const [label, input] of inputs) {
       const first = await signPdf(input, { signer: pki.signers.ecdsa.signer });
       const second = await signPdf(first.pdf, { signer: pki.signers.seal.signer });
       // Three different certificates: pdfsig (NSS) misreports a certificate seen twice in one file.
       const third = await signPdf(second.pdf, { signer: pki.signers.rsa.signer });
-      const file = save(`xref-${label}.pdf`, third.pdf);
+      const file = save(`xref-${label.replace(/\W+/g, '-')}.pdf`, third.pdf);
       const sigs = await pdfsig(file, nss);
       expect(
         sigs.map((s) => [s.signatureValid, s.certificateTrusted]),
@@ -204,6 +211,12 @@ describe('pki/pades signing, judged by pdfsig, OpenSSL and pyHanko', function ()
         label,
       ).to.deep.equal([true, true, true]);
       expect(judged[0]?.modification_level, label).to.equal('FORM_FILLING');
+      // Existing annotations stay; each signature adds its widget.
+      const reader = PdfReader.open(third.pdf);
+      const annots = reader.array(reader.dict(reader.pageRef(0))!.get('Annots')) ?? [];
+      const subtypes = annots.map((a) => reader.dict(a)!.name('Subtype'));
+      expect(subtypes.filter((t) => t === 'Widget').length, label).to.equal(3);
+      if (label.startsWith('indirect')) expect(subtypes, label).to.include('Link');
     }
   });
 
