@@ -10,14 +10,37 @@ import { PkiError } from '../errors';
 import { isPem, pemBlocks, toArrayBuffer, toDer, toHex } from './encoding';
 import { OID } from './oids';
 
+/**
+ * DER of each certificate we parsed, kept beside the object: re-encoding a pkijs
+ * certificate re-parses its TBS, which dominated chain validation. Parsed certificates are
+ * never mutated in this library.
+ */
+const parsedDer = new WeakMap<pkijs.Certificate, Uint8Array>();
+
+/** Length of the DER element at the start of `bytes` (header + content), or -1. */
+function outerLength(bytes: Uint8Array): number {
+  const first = bytes[1];
+  if (bytes.length < 2 || first === undefined) return -1;
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  if (count === 0 || count > 4 || bytes.length < 2 + count) return -1;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + (bytes[2 + i] ?? 0);
+  return 2 + count + length;
+}
+
 /** Parses one certificate from PEM or DER. */
 export function parseCertificate(input: Uint8Array | string, what = 'certificate'): pkijs.Certificate {
   const der = toDer(input, ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'], what);
+  let cert: pkijs.Certificate;
   try {
-    return pkijs.Certificate.fromBER(toArrayBuffer(der));
+    cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
   } catch (error) {
     throw new PkiError('invalid_input', `The ${what} is not a valid X.509 certificate.`, { cause: error });
   }
+  const length = outerLength(der);
+  if (der[0] === 0x30 && length > 0 && length <= der.length) parsedDer.set(cert, der.slice(0, length));
+  return cert;
 }
 
 /** Every certificate in a PEM bundle (or the single DER certificate). */
@@ -32,7 +55,11 @@ export function parseCertificates(input: Uint8Array | string, what = 'certificat
 }
 
 export function certificateDer(cert: pkijs.Certificate): Uint8Array {
-  return new Uint8Array(cert.toSchema().toBER(false));
+  const known = parsedDer.get(cert);
+  if (known) return known.slice();
+  const der = new Uint8Array(cert.toSchema().toBER(false));
+  parsedDer.set(cert, der);
+  return der.slice();
 }
 
 /** DER of the SubjectPublicKeyInfo. */

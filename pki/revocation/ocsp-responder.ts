@@ -45,6 +45,8 @@ interface ServedCa {
   credential: OcspResponderCredential;
   caCert: pkijs.Certificate;
   responderCert: pkijs.Certificate;
+  /** CertID hashes of the CA by hash OID, computed on first use. */
+  hashes: Map<string, ReturnType<typeof issuerHashes>>;
 }
 
 /** An OCSPResponse carrying only an error status. */
@@ -95,6 +97,7 @@ export class OcspResponder {
       credential,
       caCert: parseCertificate(credential.caCertificate, 'CA certificate'),
       responderCert: parseCertificate(credential.signer.certificate, 'OCSP responder certificate'),
+      hashes: new Map(),
     }));
     this.#lookup = lookup;
     this.#validityMs = (options.validityMinutes ?? 60) * 60_000;
@@ -103,7 +106,9 @@ export class OcspResponder {
 
   #caFor(certId: pkijs.CertID): ServedCa | null {
     for (const served of this.#served) {
-      const hashes = issuerHashes(served.caCert, certId.hashAlgorithm.algorithmId);
+      const algorithm = certId.hashAlgorithm.algorithmId;
+      if (!served.hashes.has(algorithm)) served.hashes.set(algorithm, issuerHashes(served.caCert, algorithm));
+      const hashes = served.hashes.get(algorithm);
       if (
         hashes &&
         bytesEqual(hashes.nameHash, certId.issuerNameHash.valueBlock.valueHexView) &&

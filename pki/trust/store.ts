@@ -117,6 +117,9 @@ function unique(list: Uint8Array[], der: Uint8Array): boolean {
 export class TrustStore {
   readonly #anchors: Uint8Array[] = [];
   readonly #intermediates: Uint8Array[] = [];
+  // Parsed once: validation runs per signature and parsing dominates its cost.
+  readonly #parsedAnchors: pkijs.Certificate[] = [];
+  readonly #parsedIntermediates: pkijs.Certificate[] = [];
 
   constructor(
     anchors: readonly (Uint8Array | string)[] = [],
@@ -149,7 +152,9 @@ export class TrustStore {
       );
     }
     checkCertificateAlgorithms(cert, 'trust anchor', { ignoreOwnSignature: isSelfIssued(cert) });
-    return unique(this.#anchors, certificateDer(cert));
+    const added = unique(this.#anchors, certificateDer(cert));
+    if (added) this.#parsedAnchors.push(cert);
+    return added;
   }
 
   /** Adds one CA certificate that helps build paths but is not trusted by itself. */
@@ -158,7 +163,9 @@ export class TrustStore {
     if (!isCaCertificate(cert)) {
       throw new PkiError('invalid_input', `${describeName(cert.subject)} is not a CA certificate.`);
     }
-    return unique(this.#intermediates, certificateDer(cert));
+    const added = unique(this.#intermediates, certificateDer(cert));
+    if (added) this.#parsedIntermediates.push(cert);
+    return added;
   }
 
   /** Validates the chain of `certificate` at `options.at`. Never throws for a bad chain. */
@@ -205,17 +212,20 @@ export class TrustStore {
       );
     }
 
-    const pool: pkijs.Certificate[] = [];
-    for (const der of [...this.#intermediates, ...(options.extraCertificates ?? [])]) {
+    const leafDer = certificateDer(leaf);
+    const pool: pkijs.Certificate[] = this.#parsedIntermediates.filter(
+      (c) => !bytesEqual(c.tbsView, leaf.tbsView),
+    );
+    for (const der of options.extraCertificates ?? []) {
+      if (bytesEqual(der, leafDer)) continue;
       try {
-        const cert = parseCertificate(der);
-        if (!bytesEqual(certificateDer(cert), certificateDer(leaf))) pool.push(cert);
+        pool.push(parseCertificate(der));
       } catch {
         // An unreadable extra certificate cannot help build a path; ignore it.
       }
     }
     const engine = new pkijsRuntime.CertificateChainValidationEngine({
-      trustedCerts: this.#anchors.map((a) => parseCertificate(a)),
+      trustedCerts: [...this.#parsedAnchors],
       certs: [...pool, leaf], // the engine takes the last certificate as the one to validate
       checkDate: at,
     });

@@ -12,7 +12,7 @@ import { HASH_BY_OID, HASH_LENGTH, OID } from '../crypto/oids';
 import { PkiError } from '../errors';
 import { checkKeyCertificate } from '../keys/certificate-checks';
 import type { HashAlgorithm, Signer } from '../signer';
-import { buildTimestampToken } from './token';
+import { buildTimestampTokenSchema, type TsaIdentity, tsaIdentity } from './token';
 
 export const TSA_FAILURE = {
   badAlg: 0,
@@ -57,11 +57,13 @@ export function timestampRejection(failure: TsaFailure, text: string): Uint8Arra
 export class TimestampServer {
   readonly policy: string;
   readonly #signer: Signer;
+  readonly #identity: TsaIdentity;
   readonly #accuracySeconds: number;
 
   constructor(options: TimestampServerOptions) {
     checkKeyCertificate(options.signer.certificate, { purpose: 'timestamp' });
     this.#signer = options.signer;
+    this.#identity = tsaIdentity(options.signer);
     this.policy = options.policy ?? OID.vanthuTsaPolicy;
     this.#accuracySeconds = options.accuracySeconds ?? 1;
   }
@@ -99,21 +101,24 @@ export class TimestampServer {
       return timestampRejection('unacceptedExtension', 'This TSA supports no request extensions.');
     }
     try {
-      const token = await buildTimestampToken({
-        signer: this.#signer,
-        policy: this.policy,
-        hashAlgorithm,
-        hashedMessage,
-        ...(request.nonce ? { nonce: request.nonce } : {}),
-        includeCertificates: request.certReq === true,
-        genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
-        accuracySeconds: this.#accuracySeconds,
+      const token = await buildTimestampTokenSchema(
+        {
+          signer: this.#signer,
+          policy: this.policy,
+          hashAlgorithm,
+          hashedMessage,
+          ...(request.nonce ? { nonce: request.nonce } : {}),
+          includeCertificates: request.certReq === true,
+          genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+          accuracySeconds: this.#accuracySeconds,
+        },
+        this.#identity,
+      );
+      // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo }
+      const response = new asn1js.Sequence({
+        value: [new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }).toSchema(), token],
       });
-      const response = new pkijs.TimeStampResp({
-        status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
-        timeStampToken: pkijs.ContentInfo.fromBER(toArrayBuffer(token)),
-      });
-      return new Uint8Array(response.toSchema().toBER(false));
+      return new Uint8Array(response.toBER(false));
     } catch (error) {
       const reason = error instanceof PkiError ? error.message : 'The TSA could not sign.';
       return timestampRejection('systemFailure', reason);

@@ -87,9 +87,27 @@ export function randomSerialInteger(): asn1js.Integer {
   return new asn1js.Integer({ valueHex: bytes });
 }
 
-/** Builds and signs a TimeStampToken (ContentInfo DER). */
-export async function buildTimestampToken(input: TokenInput): Promise<Uint8Array> {
-  const tsaCert = parseCertificate(input.signer.certificate, 'TSA certificate');
+/** What a TSA puts in every token, parsed once: its certificate, chain and ESS attribute. */
+export interface TsaIdentity {
+  certificate: pkijs.Certificate;
+  chain: pkijs.Certificate[];
+  signingCertificate: pkijs.Attribute;
+}
+
+export function tsaIdentity(signer: Signer): TsaIdentity {
+  return {
+    certificate: parseCertificate(signer.certificate, 'TSA certificate'),
+    chain: signer.chain.map((c) => parseCertificate(c, 'TSA chain certificate')),
+    signingCertificate: signingCertificateV2(signer.certificate),
+  };
+}
+
+/** Builds and signs a TimeStampToken; returns the ContentInfo as an ASN.1 value. */
+export async function buildTimestampTokenSchema(
+  input: TokenInput,
+  identity = tsaIdentity(input.signer),
+): Promise<asn1js.Sequence> {
+  const tsaCert = identity.certificate;
   const tstInfo = new pkijs.TSTInfo({
     version: 1,
     policy: input.policy,
@@ -108,7 +126,7 @@ export async function buildTimestampToken(input: TokenInput): Promise<Uint8Array
   const { sorted, der } = derSignedAttributes([
     attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.tstInfo })),
     attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: digest(signerHash, content) })),
-    signingCertificateV2(input.signer.certificate),
+    identity.signingCertificate,
   ]);
   const signature = await input.signer.sign(der);
   const signedData = new pkijs.SignedData({
@@ -128,20 +146,17 @@ export async function buildTimestampToken(input: TokenInput): Promise<Uint8Array
         signature: new asn1js.OctetString({ valueHex: signature }),
       }),
     ],
-    ...(input.includeCertificates
-      ? {
-          certificates: [
-            tsaCert,
-            ...input.signer.chain.map((c) => parseCertificate(c, 'TSA chain certificate')),
-          ],
-        }
-      : {}),
+    ...(input.includeCertificates ? { certificates: [tsaCert, ...identity.chain] } : {}),
   });
-  const contentInfo = new pkijs.ContentInfo({
+  return new pkijs.ContentInfo({
     contentType: OID.signedData,
     content: signedData.toSchema(true),
-  });
-  return new Uint8Array(contentInfo.toSchema().toBER(false));
+  }).toSchema();
+}
+
+/** Builds and signs a TimeStampToken (ContentInfo DER). */
+export async function buildTimestampToken(input: TokenInput, identity?: TsaIdentity): Promise<Uint8Array> {
+  return new Uint8Array((await buildTimestampTokenSchema(input, identity)).toBER(false));
 }
 
 // ------------------------------------------------------------------ checking
