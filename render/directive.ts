@@ -276,18 +276,25 @@ function drawTitle(c: Composer, doc: CheckedDirective, headerBottom: number): nu
 }
 
 function drawBody(c: Composer, doc: CheckedDirective, top: number): void {
-  const lineGap = S.body.size * BODY_LEADING - c.lineHeight(S.body);
+  const pitch = S.body.size * BODY_LEADING;
+  const options = {
+    width: TEXT.width,
+    align: 'justify' as const,
+    indent: FIRST_LINE_INDENT,
+    lineGap: pitch - c.lineHeight(S.body),
+    paragraphGap: PARAGRAPH_GAP,
+  };
   c.doc.x = TEXT.left;
   c.doc.y = top;
   for (const block of doc.body) {
     const text = block.kind === 'bullet' && !/^[-–]\s/.test(block.text) ? `- ${block.text}` : block.text;
-    c.use(block.kind === 'heading' ? S.heading : S.body).text(text, TEXT.left, c.doc.y, {
-      width: TEXT.width,
-      align: 'justify',
-      indent: FIRST_LINE_INDENT,
-      lineGap,
-      paragraphGap: PARAGRAPH_GAP,
-    });
+    const style = block.kind === 'heading' ? S.heading : S.body;
+    // A heading keeps with at least two lines of what follows it.
+    if (block.kind === 'heading') {
+      const needed = c.use(style).heightOfString(text, options) + 2 * pitch;
+      if (c.doc.y + needed > TEXT.bottom && c.doc.y > TEXT.top + pitch) c.doc.addPage();
+    }
+    c.use(style).text(text, TEXT.left, c.doc.y, options);
   }
 }
 

@@ -72,6 +72,8 @@ export const LIMITS = {
   blockChars: 200_000,
   bodyChars: 400_000,
   blocks: 2_000,
+  /** A run without spaces (a URL, say) is broken letter by letter; that costs quadratic time. */
+  wordChars: 300,
   recipients: 60,
 } as const;
 
@@ -166,6 +168,14 @@ export function readDirectiveInput(value: unknown): CheckedDirective {
       .map((p) => p.replace(/\s+/g, ' ').trim())
       .filter((p) => p.length > 0);
     if (parts.length === 0) throw new DomainError('validation', `${field}: must not be empty`, field);
+    const longest = Math.max(...parts.flatMap((p) => p.split(' ').map((w) => w.length)));
+    if (longest > LIMITS.wordChars) {
+      throw new DomainError(
+        'validation',
+        `${field}: a word of ${longest} characters without spaces is too long to print (at most ${LIMITS.wordChars})`,
+        field,
+      );
+    }
     for (const part of parts) body.push({ kind, text: part, field });
   }
   if (total > LIMITS.bodyChars) {

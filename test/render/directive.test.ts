@@ -128,6 +128,32 @@ describe('render: Party documents to PDF', function () {
     expect(layout).not.to.match(/KHẨN|HỎA TỐC/);
   });
 
+  it('ends Nơi nhận with the archive copy, added only when missing; long names wrap in their column', async () => {
+    const given = await renderDirective(
+      sampleInput({
+        recipients: ['Như trên,', 'Lưu VT, VP.'],
+        issuer: {
+          superior: 'Đảng bộ Khối các cơ quan và doanh nghiệp thành phố Hà Nội',
+          name: 'Ban Thường vụ Đảng ủy Khối',
+          abbreviation: 'ĐUK',
+        },
+      }),
+    );
+    const file = save(dir, 'archive.pdf', given.pdf);
+    const layout = await pdftotext(file, '-layout');
+    const closing = layout.slice(layout.indexOf('Nơi nhận:'));
+    const items = closing
+      .split('\n')
+      .map((l) => l.trim().split(/\s{3,}/)[0]!)
+      .filter((l) => l.startsWith('- '));
+    expect(items).to.deep.equal(['- Như trên,', '- Lưu VT, VP.']);
+    expect(layout).to.match(/Số 12-CT\/ĐUK\s{3,}Hà Nội, ngày 22 tháng 11 năm 2026/);
+    const all = await words(file);
+    for (const w of all.filter((x) => x.page === 0 && x.yMin < 150 && x.xMin < TEXT.left + 78 * MM)) {
+      expect(w.xMax, `${w.text} stays in the left header column`).to.be.at.most(TEXT.left + 78 * MM + 0.5);
+    }
+  });
+
   it('embeds Tinos subsets with Unicode maps and no other font', async () => {
     for (const file of [printedFile, preSigningFile]) {
       const fonts = await pdffonts(file);
@@ -224,6 +250,26 @@ describe('render: Party documents to PDF', function () {
     for (const p of paragraphs(30)) expect(text).to.contain(p);
   });
 
+  it('keeps a heading with the lines after it at a page break', async () => {
+    let movedToNextPage = 0;
+    // One-line paragraphs move the heading down a line at a time across the page end.
+    for (let k = 14; k <= 24; k++) {
+      const body = [
+        ...Array.from({ length: k }, (_, i) => `Dòng ${i + 1}.`),
+        { kind: 'heading' as const, text: 'II. TỔ CHỨC THỰC HIỆN' },
+        'Sau đề mục.',
+      ];
+      const r = await renderDirective(sampleInput({ body }));
+      const all = await words(save(dir, `keep-${k}.pdf`, r.pdf));
+      const heading = all.find((w) => w.text === 'TỔ')!;
+      const next = all.find((w) => w.text === 'Sau')!;
+      expect(next.page, `k=${k}`).to.equal(heading.page);
+      const firstOnPage = all.filter((w) => w.page === heading.page).sort((a, b) => a.yMin - b.yMin)[0]!;
+      if (heading.page > 0 && Math.abs(firstOnPage.yMin - heading.yMin) < 1) movedToNextPage++;
+    }
+    expect(movedToNextPage, 'some heading started a page').to.be.greaterThan(0);
+  });
+
   it('renders an absurdly long paragraph across many pages', async () => {
     const long = `${'Các cấp ủy, tổ chức đảng thực hiện nghiêm túc Nghị quyết, ưu tiên nguồn lực. '.repeat(700)}Hết.`;
     const r = await renderDirective(sampleInput({ body: [long] }));
@@ -273,7 +319,15 @@ describe('render: Party documents to PDF', function () {
     await expectDomainError(renderDirective(bad({ colour: 'red' })), 'colour', /unknown field/);
     await expectDomainError(renderDirective(bad({ body: [{ kind: 'table', text: 'x' }] })), 'body.0');
     await expectDomainError(renderDirective(bad({ body: ['x'.repeat(200_001)] })), 'body.0', /at most/);
-    await expectDomainError(renderDirective(bad({ body: Array(3).fill('x'.repeat(150_000)) })), 'body');
+    await expectDomainError(
+      renderDirective(bad({ body: ['Mở đầu.', `Xem https://example.vn/${'a'.repeat(400)} nhé.`] })),
+      'body.1',
+      /word of 419 characters/,
+    );
+    await expectDomainError(
+      renderDirective(bad({ body: Array(3).fill('Nghị quyết. '.repeat(12_500)) })),
+      'body',
+    );
     await expectDomainError(renderDirective(sampleInput(), { mode: 'pre_signing' }), 'number', /clerk/);
     // Not an object at all: no field to name, still a validation error that says so.
     const notObject = await renderDirective(null).then(
