@@ -13,7 +13,7 @@ import { decryptPrivateKey } from '../crypto/keys';
 import { PkiError } from '../errors';
 import { KeyObjectSigner } from '../keys/key-object-signer';
 import type { RevocationSource, TimestampAuthority } from '../providers';
-import { buildOcspRequest } from '../revocation/ocsp-client';
+import { basicResponseOf, buildOcspRequest } from '../revocation/ocsp-client';
 import type { CertificateStatus } from '../revocation/ocsp-common';
 import { OcspResponder } from '../revocation/ocsp-responder';
 import type { TrustStore } from '../trust/store';
@@ -126,7 +126,13 @@ export class LocalRevocationSource implements RevocationSource {
 
   async ocsp(certificate: Uint8Array, issuer: Uint8Array): Promise<Uint8Array | null> {
     const request = buildOcspRequest(certificate, issuer, { nonce: false });
-    return this.services.ocsp.respond(request.der);
+    const response = await this.services.ocsp.respond(request.der);
+    try {
+      basicResponseOf(response); // an error status (e.g. unauthorized for another CA) is no answer
+      return response;
+    } catch {
+      return null;
+    }
   }
 
   async crls(certificate: Uint8Array): Promise<Uint8Array[]> {
