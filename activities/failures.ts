@@ -4,6 +4,7 @@
  * retrying forever while a person waits.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { isDomainError } from '../domain/errors';
 
 /** SQLSTATE classes that no retry can fix: data exceptions, integrity violations, bad SQL. */
 const PERMANENT_SQLSTATE_CLASSES = ['22', '23', '42'];
@@ -12,6 +13,10 @@ export async function classifyFailures<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    // A rule broken by the input will be broken again on every retry.
+    if (isDomainError(error)) {
+      throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true });
+    }
     const code = (error as { original?: { code?: unknown } }).original?.code;
     if (typeof code === 'string' && PERMANENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) {
       throw ApplicationFailure.create({

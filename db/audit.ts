@@ -7,7 +7,11 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { type AuditFields, auditChainFor, auditEntryHash } from '../domain/audit-chain';
 
-export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & { at?: Date };
+export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & {
+  at?: Date;
+  /** Spreads entries of one document over the chains (see auditChainFor). */
+  chainKey?: string;
+};
 
 const COLUMNS = [
   'chain',

@@ -65,6 +65,7 @@ export class DocumentRow extends Model<InferAttributes<DocumentRow>, InferCreati
   declare createdBy: number;
   declare currentVersion: number;
   declare workflowId: string;
+  declare number: CreationOptional<string | null>;
   declare createdAt: Date;
   declare updatedAt: Date;
 }
@@ -165,6 +166,7 @@ export function defineModels(sequelize: Sequelize): void {
       createdBy: { type: DataTypes.INTEGER, allowNull: false },
       currentVersion: { type: DataTypes.INTEGER, allowNull: false },
       workflowId: { type: DataTypes.TEXT, allowNull: false },
+      number: { type: DataTypes.TEXT, allowNull: true },
       createdAt: { type: DataTypes.DATE, allowNull: false },
       updatedAt: { type: DataTypes.DATE, allowNull: false },
     },

@@ -30,8 +30,16 @@ export function auditEntryHash(fields: AuditFields, prevHash: string): string {
   return sha256Hex(canonicalJson({ ...fields, prevHash }));
 }
 
-/** Which chain an entry joins: a document's entries stay together, in order. */
-export function auditChainFor(entry: { documentId: string | null; actorPersonId: number | null }): number {
-  const key = entry.documentId ?? `person:${entry.actorPersonId ?? 'system'}`;
+/**
+ * Which chain an entry joins: a document's own entries stay together, in order; actions
+ * of many recipients on one document (thousands of acknowledgments) name their own key,
+ * usually the recipient unit, so they spread over the chains instead of queueing.
+ */
+export function auditChainFor(entry: {
+  chainKey?: string | undefined;
+  documentId: string | null;
+  actorPersonId: number | null;
+}): number {
+  const key = entry.chainKey ?? entry.documentId ?? `person:${entry.actorPersonId ?? 'system'}`;
   return Number.parseInt(sha256Hex(key).slice(0, 8), 16) % AUDIT_CHAINS;
 }

@@ -3,6 +3,7 @@
  * draft a drafter writes, and the checks every intake applies.
  */
 import { DomainError } from './errors';
+import type { RecipientSpec } from './recipients';
 
 export const URGENCIES = ['thuong', 'khan', 'thuong_khan', 'hoa_toc'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -35,13 +36,48 @@ export function refuseSecret(secrecy: string | null | undefined): void {
   throw new DomainError('validation', `unknown secrecy grade "${secrecy}"`, 'secrecy');
 }
 
-/** The structured content a drafter writes; rendering turns it into the official PDF. */
+export const SIGNING_AUTHORITIES = ['TM', 'KT', 'TL', 'TUQ'] as const;
+/** Thẩm quyền ký: T/M (on behalf of the collective), K/T (deputy for the head), T/L, T.U.Q. */
+export type SigningAuthority = (typeof SIGNING_AUTHORITIES)[number];
+export const SIGNING_AUTHORITY_LABELS: Record<SigningAuthority, string> = {
+  TM: 'T/M',
+  KT: 'K/T',
+  TL: 'T/L',
+  TUQ: 'T.U.Q',
+};
+
+export interface SignerChoice {
+  personId: number;
+  authority?: SigningAuthority;
+  /** The body signed for, e.g. "BAN THƯỜNG VỤ" after T/M, or "BÍ THƯ" after K/T. */
+  authorityBody?: string;
+}
+
+export type BodyBlock = string | { kind: 'paragraph' | 'heading' | 'bullet'; text: string };
+
+export interface AttachmentRef {
+  sha256: string;
+  fileName: string;
+}
+
+/**
+ * The structured content a drafter writes; rendering turns it into the official PDF.
+ * Everything that the approval must pin is in here, so that approving a version pins
+ * its text, its recipients, its signer and its deadline together.
+ */
 export interface DraftContent {
   subject: string;
-  /** Paragraphs (or sections) of the body, in order. */
-  body: string[];
+  /** Paragraphs of the body in order; objects mark headings ("I. …") and dashed items. */
+  body: BodyBlock[];
   /** Free text for "Nơi nhận" when it differs from the resolved recipients. */
   recipientsNote?: string;
+  recipients?: RecipientSpec[];
+  signer?: SignerChoice;
+  /** ISO 8601; when recipients owe an answer. */
+  responseDue?: string;
+  /** After a deadline's reminder, how long until the overdue are escalated (default 24 h). */
+  escalateAfterMinutes?: number;
+  attachments?: AttachmentRef[];
 }
 
 /** Canonical JSON: sorted keys, no whitespace, NFC text — so equal content hashes equally. */

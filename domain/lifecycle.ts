@@ -34,6 +34,14 @@ export const STATUS_LABELS: Record<DocumentStatus, { vi: string; en: string }> =
   recalled: { vi: 'Đã thu hồi', en: 'Recalled' },
 };
 
+/** What the workflow and the api say about a document's current state. */
+export interface DocumentSummary {
+  id: string;
+  status: DocumentStatus;
+  version: number;
+  sha256: string;
+}
+
 export type DocumentAction =
   | 'edit'
   | 'submit'

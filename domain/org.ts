@@ -80,3 +80,62 @@ export function childPath(parentPath: string | null, id: number): string {
 export function isWithin(path: string, ancestorPath: string): boolean {
   return path.startsWith(ancestorPath);
 }
+
+/**
+ * How a unit appears in a Party document's header: the line above it names the Party
+ * organisation (đảng bộ) it belongs to, the line below is the issuing body itself
+ * (Hướng dẫn 36-HD/VPTW): "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI / QUẬN ỦY BA ĐÌNH". A provincial
+ * committee names its own đảng bộ above and only its kind below ("THÀNH ỦY").
+ */
+const COMMITTEE_TO_PARTY_BODY: ReadonlyArray<[RegExp, string]> = [
+  [/^Thành ủy (.+)$/u, 'Đảng bộ thành phố $1'],
+  [/^Tỉnh ủy (.+)$/u, 'Đảng bộ tỉnh $1'],
+  [/^Quận ủy (.+)$/u, 'Đảng bộ quận $1'],
+  [/^Huyện ủy (.+)$/u, 'Đảng bộ huyện $1'],
+  [/^Thị ủy (.+)$/u, 'Đảng bộ thị xã $1'],
+  [/^Đảng ủy (.+)$/u, 'Đảng bộ $1'],
+];
+
+export function partyBodyOf(unitName: string): string {
+  for (const [pattern, replacement] of COMMITTEE_TO_PARTY_BODY) {
+    if (pattern.test(unitName)) return unitName.replace(pattern, replacement);
+  }
+  return unitName;
+}
+
+/** The locality a unit is named after ("Quận ủy Ba Đình" → "Ba Đình"), or null for a branch. */
+export function localityOf(unitName: string): string | null {
+  const match = /^(?:Thành ủy|Tỉnh ủy|Quận ủy|Huyện ủy|Thị ủy|Đảng ủy (?:phường|xã|thị trấn)) (.+)$/u.exec(
+    unitName,
+  );
+  return match?.[1] ?? null;
+}
+
+export interface HeaderUnit {
+  name: string;
+  kind: UnitKind;
+}
+
+/** The two header lines and the place name of a document issued by `unit` (ancestors nearest first). */
+export function documentHeader(
+  unit: HeaderUnit,
+  ancestors: readonly HeaderUnit[],
+): { superior: string; issuer: string; place: string } {
+  const parent = ancestors[0];
+  const locality = localityOf(unit.name);
+  const issuer =
+    unit.kind === 'provincial' && locality ? unit.name.slice(0, -locality.length).trim() : unit.name;
+  const superior = unit.kind === 'provincial' || !parent ? partyBodyOf(unit.name) : partyBodyOf(parent.name);
+  const place =
+    [unit, ...ancestors]
+      .map((u) => (u.kind === 'bloc' ? null : localityOf(u.name)))
+      .find((p) => p !== null) ?? '';
+  return { superior, issuer, place };
+}
+
+/** The body signed for under T/M: the standing committee, the committee, or the branch. */
+export function collectiveOf(kind: UnitKind): string {
+  if (kind === 'grassroots') return 'Đảng ủy';
+  if (kind === 'branch') return 'Chi bộ';
+  return 'Ban Thường vụ';
+}

@@ -24,6 +24,8 @@ export interface Config {
   dataDir: string;
   /** Folder for downloaded or built tools (the Temporal CLI), outside the repository. */
   cacheDir: string;
+  /** The deployment CA, OCSP and TSA keys and the trust store (shared by api and workers). */
+  pki: { dir: string; passphrase?: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database:
     | { kind: 'external'; url: string }
@@ -57,6 +59,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     env.VANTHU_CACHE_DIR?.trim() ||
       path.join(env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache'), 'vanthu'),
   );
+  const caPassphrase = env.VANTHU_CA_PASSPHRASE;
+  if (caPassphrase !== undefined && caPassphrase.length < 8) {
+    problems.push('VANTHU_CA_PASSPHRASE must be at least 8 characters long.');
+  }
+  const pki = {
+    dir: path.resolve(cwd, env.VANTHU_PKI_DIR?.trim() || path.join(dataDir, 'pki')),
+    ...(caPassphrase ? { passphrase: caPassphrase } : {}),
+  };
   const publicUrl = readUrl(
     env,
     'VANTHU_PUBLIC_URL',
@@ -120,6 +130,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl: publicUrl.replace(/\/+$/, ''),
     dataDir,
     cacheDir,
+    pki,
     logLevel,
     database,
     temporal,

@@ -17,6 +17,8 @@ import { claimDataDir, recordServices, releaseDataDir } from './data-lock';
 import { close, listen } from './http-server';
 import { type Infrastructure, startInfrastructure } from './infrastructure';
 import { createLogger } from './logger';
+import { openDeploymentPki } from './pki';
+import { provisionMissingKeys } from './provision-keys';
 import { connectClient } from './temporal-connection';
 import { type RunningWorker, startWorker } from './worker';
 
@@ -82,9 +84,20 @@ export async function runVanthu(role: Role): Promise<void> {
 
     const sequelize: Sequelize = await openDatabase(infrastructure.databaseUrl, logger);
     stack.push({ name: 'database pool', stop: () => sequelize.close() });
+    const pki = await openDeploymentPki(
+      {
+        dir: config.pki.dir,
+        publicUrl: config.publicUrl,
+        ...(config.pki.passphrase ? { passphrase: config.pki.passphrase } : {}),
+      },
+      logger,
+      { create: role === 'all' },
+    );
+    stack.push({ name: 'PKI', stop: pki.close });
     if (role === 'all' && config.seed === 'demo' && (await isOrganisationEmpty(sequelize))) {
       const seeded = await seedOrganisation(infrastructure.databaseUrl, 'demo');
-      logger.info({ units: seeded.units, people: seeded.people }, 'seeded the demo organisation');
+      const keys = await provisionMissingKeys(sequelize, pki, DEMO_PASSWORD);
+      logger.info({ units: seeded.units, people: seeded.people, ...keys }, 'seeded the demo organisation');
     }
 
     if (role !== 'api') {
@@ -93,6 +106,8 @@ export async function runVanthu(role: Role): Promise<void> {
         taskQueue: config.taskQueue,
         sequelize,
         logger,
+        pki,
+        publicUrl: config.publicUrl,
       });
       stack.push({ name: 'worker', stop: worker.stop });
     }
@@ -105,6 +120,7 @@ export async function runVanthu(role: Role): Promise<void> {
         taskQueue: config.taskQueue,
         logger,
         publicUrl: config.publicUrl,
+        pki,
       });
       const server: Server = await listen(app, config.port, config.host);
       stack.push({

@@ -4,8 +4,11 @@
  */
 import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Sequelize } from 'sequelize';
-import { documentActivities } from '../activities/documents';
+import { auditAnchorActivities } from '../activities/audit-anchor';
+import { lifecycleActivities } from '../activities/lifecycle';
+import { webhookActivities } from '../activities/webhooks';
 import type { Logger } from './logger';
+import type { DeploymentPki } from './pki';
 import { connectWorkerConnection, type TemporalTarget } from './temporal-connection';
 
 export interface RunningWorker {
@@ -38,6 +41,8 @@ export async function startWorker(options: {
   taskQueue: string;
   sequelize: Sequelize;
   logger: Logger;
+  pki: DeploymentPki;
+  publicUrl: string;
   /** Reuse an existing connection (tests share one). */
   connection?: NativeConnection;
 }): Promise<RunningWorker> {
@@ -49,7 +54,11 @@ export async function startWorker(options: {
     namespace: target.namespace,
     taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: { ...documentActivities(sequelize) },
+    activities: {
+      ...lifecycleActivities({ sequelize, pki: options.pki, publicUrl: options.publicUrl, logger }),
+      ...auditAnchorActivities(sequelize, options.pki.tsa),
+      ...webhookActivities(sequelize),
+    },
   });
   const running = worker.run();
   running.catch((error: unknown) =>

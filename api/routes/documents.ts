@@ -7,30 +7,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import type { DocumentSummary } from '../../activities/documents';
 import { DocumentRow, DocumentTypeRow, DocumentVersion, OrgUnit } from '../../db/models';
 import { holdsRoleOver } from '../../db/people';
 import { refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
+import type { DocumentSummary } from '../../domain/lifecycle';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
+import { visibleDocument } from '../document-access';
+import { checkDraftReferences } from '../draft-checks';
+import { draftFields } from '../draft-schema';
+import { documentEtag } from '../etag';
 import { defineRoute } from '../route';
 import { documentIdParams, problem, uuid } from '../schemas';
-
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 export const createDocumentBody = z
   .strictObject({
     id: uuid.optional().describe('Client-chosen id; a second create with the same id is refused'),
     type: z.string().min(1).max(10).describe('Document type code from the document type table, e.g. CT'),
-    subject: text(500).describe('Trích yếu'),
-    body: z.array(z.string().max(20_000)).min(1, 'needs at least one paragraph').max(500),
     urgency: z.enum(URGENCIES).default('thuong'),
     secrecy: z.string().max(30).optional().describe('Secret grades (mật, tối mật, tuyệt mật) are refused'),
     issuingUnitId: z.number().int().positive().optional(),
-    recipientsNote: z.string().max(2_000).optional(),
+    replacesDocumentId: uuid.optional().describe('An issued document this one replaces (thay thế)'),
+    ...draftFields,
   })
   .meta({ id: 'NewDocument' });
 
@@ -124,7 +124,27 @@ const createDocument = defineRoute({
       );
     }
 
-    const documentId = input.id ?? randomUUID();
+    const {
+      id,
+      type,
+      urgency,
+      secrecy: _secrecy,
+      issuingUnitId: _unit,
+      replacesDocumentId,
+      ...content
+    } = input;
+    await checkDraftReferences(ctx.sequelize, unit.path, content);
+    if (replacesDocumentId) {
+      const replaced = await visibleDocument(ctx.sequelize, actor, replacesDocumentId);
+      if (!['issued', 'dispatched', 'closed'].includes(replaced.status)) {
+        throw new DomainError(
+          'validation',
+          'only an issued document can be replaced',
+          'body.replacesDocumentId',
+        );
+      }
+    }
+    const documentId = id ?? randomUUID();
     const workflowId = documentWorkflowId(documentId);
     const created = ctx.temporal.workflow.executeUpdateWithStart(createdUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation<typeof documentWorkflow>(DOCUMENT_WORKFLOW, {
@@ -136,15 +156,12 @@ const createDocument = defineRoute({
           {
             draft: {
               documentId,
-              typeCode: input.type,
-              urgency: input.urgency,
+              typeCode: type,
+              urgency,
               issuingUnitId: unit.id,
               createdBy: actor.personId,
-              content: {
-                subject: input.subject,
-                body: input.body,
-                ...(input.recipientsNote ? { recipientsNote: input.recipientsNote } : {}),
-              },
+              content,
+              ...(replacesDocumentId ? { replacesDocumentId } : {}),
               source: req.ip ?? 'unknown',
             },
           },
@@ -202,10 +219,13 @@ const getDocument = defineRoute({
       attributes: ['version', 'sha256', 'createdAt', 'createdBy'],
       order: [['version', 'ASC']],
     });
+    const current = versions[versions.length - 1]!;
     return {
       status: 200,
+      headers: { ETag: documentEtag({ id: document.id, version: current.version, sha256: current.sha256 }) },
       body: {
         id: document.id,
+        number: document.number,
         type: document.typeCode,
         subject: document.subject,
         status: document.status,

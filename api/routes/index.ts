@@ -1,7 +1,25 @@
 /** Every api route, in the order the reference lists them. */
 import type { RouteDefinition } from '../route';
+import { adminRoutes } from './admin';
+import { auditRoutes } from './audit';
+import { deliveryRoutes } from './deliveries';
 import { documentRoutes } from './documents';
+import { documentReadRoutes } from './documents-read';
+import { lifecycleRoutes } from './lifecycle';
 import { orgRoutes } from './org';
 import { sessionRoutes } from './session';
+import { tokenRoutes } from './tokens';
+import { webhookRoutes } from './webhooks';
 
-export const API_ROUTES: readonly RouteDefinition[] = [...sessionRoutes, ...documentRoutes, ...orgRoutes];
+export const API_ROUTES: readonly RouteDefinition[] = [
+  ...sessionRoutes,
+  ...documentRoutes,
+  ...lifecycleRoutes,
+  ...documentReadRoutes,
+  ...deliveryRoutes,
+  ...orgRoutes,
+  ...adminRoutes,
+  ...tokenRoutes,
+  ...auditRoutes,
+  ...webhookRoutes,
+];

@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { expect } from 'chai';
 import { createApp } from '../../api/app';
 import { connectDatabase } from '../../db/connection';
 import { close, listen } from '../../runtime/http-server';
@@ -18,13 +18,16 @@ describe('GET /health', () => {
     system = await testSystem();
   });
 
-  async function healthOf(deps: Partial<Parameters<typeof createApp>[0]>): Promise<{ status: number; body: Report }> {
+  async function healthOf(
+    deps: Partial<Parameters<typeof createApp>[0]>,
+  ): Promise<{ status: number; body: Report }> {
     const app = createApp({
       sequelize: system.sequelize,
       temporal: system.temporal,
       taskQueue: system.taskQueue,
       logger: system.logger,
       publicUrl: 'http://127.0.0.1',
+      pki: system.pki,
       ...deps,
     });
     const server: Server = await listen(app, 0, '127.0.0.1');
@@ -44,13 +47,19 @@ describe('GET /health', () => {
     expect(body.status).to.equal('ok');
     expect(body.checks.database.ok).to.equal(true);
     expect(body.checks.temporal.ok).to.equal(true);
-    expect(body.checks.worker).to.deep.equal({ ok: true, detail: `1 worker(s) polling task queue ${system.taskQueue}` });
+    expect(body.checks.worker).to.deep.equal({
+      ok: true,
+      detail: `1 worker(s) polling task queue ${system.taskQueue}`,
+    });
   });
 
   it('answers 503 naming the worker when no worker polls the task queue', async () => {
     const { status, body } = await healthOf({ taskQueue: 'nobody-polls-this' });
     expect(status).to.equal(503);
-    expect(body.checks.worker).to.deep.equal({ ok: false, detail: 'no worker is polling task queue nobody-polls-this' });
+    expect(body.checks.worker).to.deep.equal({
+      ok: false,
+      detail: 'no worker is polling task queue nobody-polls-this',
+    });
     expect(body.checks.database.ok).to.equal(true);
   });
 

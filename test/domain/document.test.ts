@@ -3,7 +3,7 @@ import { auditEntryHash, GENESIS_HASH } from '../../domain/audit-chain';
 import { contentHash } from '../../domain/content-hash';
 import { canonicalJson, refuseSecret } from '../../domain/document';
 import { DEFAULT_DOCUMENT_TYPES, DocumentTypeTable } from '../../domain/document-types';
-import { isUnitCode, mayHaveParent } from '../../domain/org';
+import { collectiveOf, documentHeader, isUnitCode, mayHaveParent } from '../../domain/org';
 
 describe('domain/document', () => {
   it('refuses every secrecy grade, however it is written', () => {
@@ -71,5 +71,32 @@ describe('domain/document-types and org', () => {
     expect(mayHaveParent('branch', 'provincial')).to.equal(false);
     expect(mayHaveParent('provincial', null)).to.equal(true);
     expect(mayHaveParent('district', null)).to.equal(false);
+  });
+});
+
+describe('domain/org: document headers', () => {
+  it('names the đảng bộ above and the issuing body below, and the place', () => {
+    const city = { name: 'Thành ủy Hà Nội', kind: 'provincial' as const };
+    const district = { name: 'Quận ủy Ba Đình', kind: 'district' as const };
+    const ward = { name: 'Đảng ủy phường Phúc Xá', kind: 'grassroots' as const };
+    const branch = { name: 'Chi bộ Tổ dân phố số 1', kind: 'branch' as const };
+    const bloc = { name: 'Đảng ủy Khối các cơ quan Thành phố', kind: 'bloc' as const };
+    expect(documentHeader(city, [])).to.deep.equal({
+      superior: 'Đảng bộ thành phố Hà Nội',
+      issuer: 'Thành ủy',
+      place: 'Hà Nội',
+    });
+    expect(documentHeader(district, [city])).to.deep.equal({
+      superior: 'Đảng bộ thành phố Hà Nội',
+      issuer: 'Quận ủy Ba Đình',
+      place: 'Ba Đình',
+    });
+    expect(documentHeader(branch, [ward, district, city])).to.deep.equal({
+      superior: 'Đảng bộ phường Phúc Xá',
+      issuer: 'Chi bộ Tổ dân phố số 1',
+      place: 'Phúc Xá',
+    });
+    expect(documentHeader(bloc, [city]).place).to.equal('Hà Nội');
+    expect(collectiveOf('grassroots')).to.equal('Đảng ủy');
   });
 });

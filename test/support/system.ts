@@ -12,11 +12,13 @@ import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../../api/app';
 import { openDatabase } from '../../db/open';
-import { seedOrganisation } from '../../db/seed';
+import { DEMO_PASSWORD, seedOrganisation } from '../../db/seed';
 import type { SeedScale } from '../../db/seed/plan';
 import { startEmbeddedPostgres } from '../../runtime/embedded-postgres';
 import { close, listen } from '../../runtime/http-server';
 import { createLogger, type Logger } from '../../runtime/logger';
+import { type DeploymentPki, openDeploymentPki } from '../../runtime/pki';
+import { provisionMissingKeys } from '../../runtime/provision-keys';
 import { findTemporalCli } from '../../runtime/temporal-cli';
 import { connectClient, type TemporalTarget } from '../../runtime/temporal-connection';
 import { startTemporalDevServer } from '../../runtime/temporal-dev-server';
@@ -33,6 +35,7 @@ export interface EphemeralSystem {
   taskQueue: string;
   temporalCliPath: string;
   logger: Logger;
+  pki: DeploymentPki;
   dir: string;
   stop(): Promise<void>;
 }
@@ -101,16 +104,20 @@ export async function startEphemeralSystem(
 
     const sequelize = await openDatabase(pg.url, logger);
     stops.push(() => sequelize.close());
+    const publicUrl = 'http://127.0.0.1';
+    const pki = await openDeploymentPki({ dir: path.join(dir, 'pki'), publicUrl }, logger, { create: true });
+    stops.push(pki.close);
     const seed = options.seed ?? 'demo';
     if (seed !== 'none') await seedOrganisation(pg.url, seed);
+    if (seed === 'demo') await provisionMissingKeys(sequelize, pki, DEMO_PASSWORD);
 
     const taskQueue = 'vanthu-test';
-    const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger });
+    const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger, pki, publicUrl });
     stops.push(worker.stop);
 
     const temporal = await connectClient(target);
     stops.push(() => temporal.connection.close());
-    const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl: 'http://127.0.0.1' });
+    const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl, pki });
     const http: Server = await listen(app, 0, '127.0.0.1');
     stops.push(() => close(http, 2_000));
     const address = http.address();
@@ -125,6 +132,7 @@ export async function startEphemeralSystem(
       taskQueue,
       temporalCliPath,
       logger,
+      pki,
       dir,
       stop: stopAll,
     };
