@@ -72,6 +72,8 @@ export interface VerifyOptions {
   trust?: TrustStore;
   batchSize?: number;
   maxFindings?: number;
+  /** Read within this transaction (tests tamper inside one and roll it back). */
+  transaction?: Transaction;
 }
 
 /** The digest an anchor timestamps: SHA-256 of the canonical JSON of all chain heads. */
@@ -331,73 +333,82 @@ export async function verifyAuditLog(
   sequelize: Sequelize,
   options: VerifyOptions = {},
 ): Promise<AuditVerification> {
-  const findings = new Findings(options.maxFindings ?? 1_000);
-  const batch = options.batchSize ?? 5_000;
+  if (options.transaction) return verifyWithin(sequelize, options.transaction, options);
   return sequelize.transaction(
     { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ },
     async (transaction) => {
       await sequelize.query('SET TRANSACTION READ ONLY', { transaction });
-      const heads = await sequelize.query<{ chain: number; seq: string; hash: string }>(
-        'SELECT chain, seq, hash FROM audit_chain_head ORDER BY chain',
-        { type: QueryTypes.SELECT, transaction },
-      );
-      const anchors = await sequelize.query<AnchorRow>(
-        'SELECT id, anchored_at, heads, digest, token FROM audit_anchor ORDER BY id',
-        { type: QueryTypes.SELECT, transaction },
-      );
-      const { valid, latest } = await checkAnchors(anchors, findings, options.trust);
-      const anchored = new Map((latest?.heads ?? []).map((h) => [h.chain, h]));
-
-      const walks = new Map<number, ChainWalk>();
-      const walkOf = (chain: number): ChainWalk => {
-        let walk = walks.get(chain);
-        if (!walk) {
-          const head = heads.find((h) => h.chain === chain);
-          walk = new ChainWalk(
-            chain,
-            head ? { chain, seq: Number(head.seq), hash: head.hash } : { chain, seq: 0, hash: GENESIS_HASH },
-            anchored.get(chain),
-            findings,
-          );
-          walks.set(chain, walk);
-        }
-        return walk;
-      };
-      for (let chain = 0; chain < AUDIT_CHAINS; chain++) walkOf(chain);
-
-      let entries = 0;
-      let after: [number, string] = [-1, '0'];
-      for (;;) {
-        const rows = await sequelize.query<EventRow>(
-          `SELECT id, chain, seq, at, actor_person_id, actor_unit_id, source, action, document_id,
-                  version_sha256, detail, idempotency_key, prev_hash, hash
-             FROM audit_event WHERE (chain, seq) > ($1, $2::bigint) ORDER BY chain, seq LIMIT $3`,
-          { bind: [after[0], after[1], batch], type: QueryTypes.SELECT, transaction },
-        );
-        for (const row of rows) walkOf(row.chain).visit(row);
-        entries += rows.length;
-        if (rows.length < batch) break;
-        const last = rows[rows.length - 1]!;
-        after = [last.chain, last.seq];
-      }
-      for (const walk of walks.values()) walk.finish();
-
-      return {
-        intact: findings.list.length === 0 && findings.omitted === 0,
-        checkedAt: new Date().toISOString(),
-        chains: walks.size,
-        entries,
-        anchors: {
-          checked: anchors.length,
-          valid,
-          trustChecked: options.trust !== undefined,
-          latest: latest
-            ? { id: latest.id, anchoredAt: latest.anchored_at.toISOString(), digest: latest.digest }
-            : null,
-        },
-        findings: findings.list,
-        findingsOmitted: findings.omitted,
-      };
+      return verifyWithin(sequelize, transaction, options);
     },
   );
+}
+
+async function verifyWithin(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  options: VerifyOptions,
+): Promise<AuditVerification> {
+  const findings = new Findings(options.maxFindings ?? 1_000);
+  const batch = options.batchSize ?? 5_000;
+  const heads = await sequelize.query<{ chain: number; seq: string; hash: string }>(
+    'SELECT chain, seq, hash FROM audit_chain_head ORDER BY chain',
+    { type: QueryTypes.SELECT, transaction },
+  );
+  const anchors = await sequelize.query<AnchorRow>(
+    'SELECT id, anchored_at, heads, digest, token FROM audit_anchor ORDER BY id',
+    { type: QueryTypes.SELECT, transaction },
+  );
+  const { valid, latest } = await checkAnchors(anchors, findings, options.trust);
+  const anchored = new Map((latest?.heads ?? []).map((h) => [h.chain, h]));
+
+  const walks = new Map<number, ChainWalk>();
+  const walkOf = (chain: number): ChainWalk => {
+    let walk = walks.get(chain);
+    if (!walk) {
+      const head = heads.find((h) => h.chain === chain);
+      walk = new ChainWalk(
+        chain,
+        head ? { chain, seq: Number(head.seq), hash: head.hash } : { chain, seq: 0, hash: GENESIS_HASH },
+        anchored.get(chain),
+        findings,
+      );
+      walks.set(chain, walk);
+    }
+    return walk;
+  };
+  for (let chain = 0; chain < AUDIT_CHAINS; chain++) walkOf(chain);
+
+  let entries = 0;
+  let after: [number, string] = [-1, '0'];
+  for (;;) {
+    const rows = await sequelize.query<EventRow>(
+      `SELECT id, chain, seq, at, actor_person_id, actor_unit_id, source, action, document_id,
+              version_sha256, detail, idempotency_key, prev_hash, hash
+         FROM audit_event WHERE (chain, seq) > ($1, $2::bigint) ORDER BY chain, seq LIMIT $3`,
+      { bind: [after[0], after[1], batch], type: QueryTypes.SELECT, transaction },
+    );
+    for (const row of rows) walkOf(row.chain).visit(row);
+    entries += rows.length;
+    if (rows.length < batch) break;
+    const last = rows[rows.length - 1]!;
+    after = [last.chain, last.seq];
+  }
+  for (const walk of walks.values()) walk.finish();
+
+  return {
+    intact: findings.list.length === 0 && findings.omitted === 0,
+    checkedAt: new Date().toISOString(),
+    chains: walks.size,
+    entries,
+    anchors: {
+      checked: anchors.length,
+      valid,
+      trustChecked: options.trust !== undefined,
+      latest: latest
+        ? { id: latest.id, anchoredAt: latest.anchored_at.toISOString(), digest: latest.digest }
+        : null,
+    },
+    findings: findings.list,
+    findingsOmitted: findings.omitted,
+  };
 }
