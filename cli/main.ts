@@ -11,6 +11,7 @@ const program = new Command()
   .showHelpAfterError();
 
 // --- command groups (one line each) ---
+require('./commands/audit').register(program);
 require('./commands/ca').register(program);
 require('./commands/serve').register(program);
 require('./commands/seed').register(program);
