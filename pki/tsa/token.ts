@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { parseCertificate, publicKeyOf, subjectKeyIdentifierOf } from '../crypto/certificate';
+import { certificateDer, parseCertificate, publicKeyOf, subjectKeyIdentifierOf } from '../crypto/certificate';
 import { bytesEqual, toArrayBuffer, toHex } from '../crypto/encoding';
 import { HASH_BY_OID, HASH_OID, NODE_HASH, OID } from '../crypto/oids';
 import { checkHashAlgorithm } from '../crypto/policy';
@@ -80,6 +80,14 @@ export function derSignedAttributes(attributes: pkijs.Attribute[]): {
   return { sorted: encoded.map((e) => e.a), der: new Uint8Array(set.toBER(false)) };
 }
 
+/** Certificates in DER SET OF order (sorted by encoding), so the token is canonical DER. */
+function derSetOrder(certificates: pkijs.Certificate[]): pkijs.Certificate[] {
+  return certificates
+    .map((cert) => ({ cert, der: certificateDer(cert) }))
+    .sort((a, b) => compareBytes(a.der, b.der))
+    .map((entry) => entry.cert);
+}
+
 /** A positive random INTEGER of 128 bits: unique serials without shared state. */
 export function randomSerialInteger(): asn1js.Integer {
   const bytes = randomBytes(16);
@@ -100,6 +108,17 @@ export function tsaIdentity(signer: Signer): TsaIdentity {
     chain: signer.chain.map((c) => parseCertificate(c, 'TSA chain certificate')),
     signingCertificate: signingCertificateV2(signer.certificate),
   };
+}
+
+/**
+ * The encapsulated TSTInfo with its content as a *primitive* OCTET STRING (DER). pkijs's
+ * constructor would turn it into a constructed (BER) one, which OpenSSL and pdfsig accept
+ * but asn1crypto (pyHanko) rejects; assigning after construction keeps it primitive.
+ */
+function encapsulatedTstInfo(content: Uint8Array): pkijs.EncapsulatedContentInfo {
+  const info = new pkijs.EncapsulatedContentInfo({ eContentType: OID.tstInfo });
+  info.eContent = new asn1js.OctetString({ valueHex: content });
+  return info;
 }
 
 /** Builds and signs a TimeStampToken; returns the ContentInfo as an ASN.1 value. */
@@ -132,10 +151,7 @@ export async function buildTimestampTokenSchema(
   const signedData = new pkijs.SignedData({
     version: 3,
     digestAlgorithms: [hashAlgorithmIdentifier(signerHash)],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({
-      eContentType: OID.tstInfo,
-      eContent: new asn1js.OctetString({ valueHex: content }),
-    }),
+    encapContentInfo: encapsulatedTstInfo(content),
     signerInfos: [
       new pkijs.SignerInfo({
         version: 1,
@@ -146,7 +162,7 @@ export async function buildTimestampTokenSchema(
         signature: new asn1js.OctetString({ valueHex: signature }),
       }),
     ],
-    ...(input.includeCertificates ? { certificates: [tsaCert, ...identity.chain] } : {}),
+    ...(input.includeCertificates ? { certificates: derSetOrder([tsaCert, ...identity.chain]) } : {}),
   });
   return new pkijs.ContentInfo({
     contentType: OID.signedData,

@@ -10,7 +10,7 @@ import { TrustStore } from '../../pki/trust/store';
 import { buildTimestampRequest, checkTimestampResponse, HttpTimestampAuthority } from '../../pki/tsa/client';
 import { checkTimestampToken } from '../../pki/tsa/token';
 import { createPkiFixture, getPkiFixture, type PkiFixture } from '../support/pki-fixture';
-import { expectPkiError, openssl, tempDir } from './openssl-judge';
+import { expectPkiError, openssl, run, tempDir } from './openssl-judge';
 
 describe('pki/tsa RFC 3161 server and client (judged by OpenSSL)', () => {
   const tmp = tempDir('tsa');
@@ -76,6 +76,34 @@ describe('pki/tsa RFC 3161 server and client (judged by OpenSSL)', () => {
     await openssl(['ts', '-reply', '-in', reply, '-token_out', '-out', token]);
     const dump = (await openssl(['cms', '-cmsout', '-print', '-inform', 'DER', '-in', token])).stdout;
     expect(dump).to.contain('id-smime-aa-signingCertificateV2');
+  });
+
+  it('issues canonical DER tokens that pyHanko validates as intact, valid and trusted', async () => {
+    const token = await pki.tsa.http.timestamp(digest, 'SHA-256');
+    const script = [
+      'import asyncio, hashlib, sys',
+      'from asn1crypto import cms, x509',
+      'from pyhanko.sign.validation.generic_cms import validate_tst_signed_data',
+      'from pyhanko_certvalidator import ValidationContext',
+      "raw = open(sys.argv[1], 'rb').read()",
+      "root = x509.Certificate.load(open(sys.argv[2], 'rb').read())",
+      'info = cms.ContentInfo.load(raw)',
+      "print('der', info.dump(force=True) == raw)",
+      "context = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode='soft-fail')",
+      "data = open(sys.argv[3], 'rb').read()",
+      "status = asyncio.run(validate_tst_signed_data(info['content'], context, lambda algo: hashlib.new(algo, data).digest()))",
+      "print('intact', status['intact'], 'valid', status['valid'], 'trust', status['trust_problem_indic'])",
+    ].join('\n');
+    const judged = await run('python3', [
+      '-c',
+      script,
+      tmp.file('token.der', token),
+      tmp.file('root.der', pki.root.der),
+      dataFile,
+    ]);
+    expect(judged.code, judged.stderr).to.equal(0);
+    expect(judged.stdout).to.contain('der True');
+    expect(judged.stdout).to.contain('intact True valid True trust None');
   });
 
   it('leaves the certificates out when certReq is false, and still verifies with the TSA certificate given', async () => {
