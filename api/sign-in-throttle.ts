@@ -101,33 +101,28 @@ export async function recordFailure(
   const lockedNow: ThrottleSubject[] = [];
   for (const { scope, subject } of subjects) {
     const limits = policy[scope];
-    // One statement: count (restarting after the window), then derive the wait and the lock
-    // from the new count, so parallel failures in several processes add up exactly.
+    // One statement, so parallel failures in several processes add up exactly: the new
+    // count restarts after the window (or after a lock ran out); the wait and the lock
+    // follow from it. $3 window, $4 slowAfter, $5 base delay, $6 max delay, $7 lockAfter, $8 lock (ms).
+    const restart = `t.first_failure_at < now() - make_interval(secs => $3 / 1000.0)
+                     OR (t.locked_until IS NOT NULL AND t.locked_until <= now())`;
+    const count = `(CASE WHEN ${restart} THEN 1 ELSE t.failures + 1 END)`;
+    const wait = (n: string) =>
+      `CASE WHEN ${n} >= $4 THEN now() + make_interval(secs => least($6::float8, $5 * power(2, ${n} - $4)) / 1000.0)
+            ELSE now() END`;
+    const lock = (n: string, otherwise: string) =>
+      `CASE WHEN ${n} >= $7 THEN now() + make_interval(secs => $8 / 1000.0) ELSE ${otherwise} END`;
     const [row] = await sequelize.query<{ failures: number; locked: boolean }>(
-      `WITH counted AS (
-         INSERT INTO sign_in_throttle AS t
-                (scope, subject, failures, first_failure_at, last_failure_at, next_allowed_at)
-         VALUES ($1, $2, 1, now(), now(), now())
-         ON CONFLICT (scope, subject) DO UPDATE SET
-           failures = CASE WHEN t.first_failure_at < now() - make_interval(secs => $3 / 1000.0)
-                             OR (t.locked_until IS NOT NULL AND t.locked_until <= now())
-                           THEN 1 ELSE t.failures + 1 END,
-           first_failure_at = CASE WHEN t.first_failure_at < now() - make_interval(secs => $3 / 1000.0)
-                                     OR (t.locked_until IS NOT NULL AND t.locked_until <= now())
-                                   THEN now() ELSE t.first_failure_at END,
-           locked_until = CASE WHEN t.locked_until <= now() THEN NULL ELSE t.locked_until END,
-           last_failure_at = now()
-         RETURNING scope, subject, failures
-       )
-       UPDATE sign_in_throttle AS t SET
-         next_allowed_at = CASE WHEN c.failures >= $4
-           THEN now() + make_interval(secs => least($6::float8, $5 * power(2, c.failures - $4)) / 1000.0)
-           ELSE now() END,
-         locked_until = CASE WHEN c.failures >= $7 THEN now() + make_interval(secs => $8 / 1000.0)
-                             ELSE t.locked_until END
-         FROM counted c
-        WHERE t.scope = c.scope AND t.subject = c.subject
-       RETURNING c.failures, c.failures >= $7 AS locked`,
+      `INSERT INTO sign_in_throttle AS t
+              (scope, subject, failures, first_failure_at, last_failure_at, next_allowed_at, locked_until)
+       VALUES ($1, $2, 1, now(), now(), ${wait('1')}, ${lock('1', 'NULL')})
+       ON CONFLICT (scope, subject) DO UPDATE SET
+         failures = ${count},
+         first_failure_at = CASE WHEN ${restart} THEN now() ELSE t.first_failure_at END,
+         last_failure_at = now(),
+         next_allowed_at = ${wait(count)},
+         locked_until = ${lock(count, 'CASE WHEN t.locked_until <= now() THEN NULL ELSE t.locked_until END')}
+       RETURNING failures, coalesce(locked_until > now(), false) AS locked`,
       {
         bind: [
           scope,
