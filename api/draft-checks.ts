@@ -1,7 +1,7 @@
 /**
  * Checks a draft's references against the database before its workflow sees it: every
- * recipient unit exists and every selector reaches at least one unit, the signer may sign
- * for the issuing unit, attachments were uploaded, the deadline is in the future.
+ * recipient unit exists and every selector reaches at least one unit, the signer signs for
+ * the issuing unit itself, attachments were uploaded, the deadline is in the future.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { DraftContent } from '../domain/document';
@@ -42,7 +42,7 @@ export async function checkDraftReferences(
   if (content.signer) {
     const [row] = await sequelize.query<{ may: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM role_assignment r JOIN org_unit u ON u.id = r.unit_id
-                       WHERE r.person_id = $1 AND r.role IN ('signer', 'branch_secretary') AND $2 LIKE u.path || '%') AS may`,
+                       WHERE r.person_id = $1 AND r.role IN ('signer', 'branch_secretary') AND u.path = $2) AS may`,
       { bind: [content.signer.personId, issuingUnitPath], type: QueryTypes.SELECT },
     );
     if (!row?.may) {

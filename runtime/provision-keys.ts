@@ -130,6 +130,12 @@ export async function provisionMissingKeys(
       WHERE NOT EXISTS (SELECT 1 FROM signing_key k WHERE k.unit_id = u.id AND k.active) ORDER BY u.id`,
     { type: QueryTypes.SELECT },
   );
-  for (const { id } of units) await provisionSealKey(sequelize, pki, { unitId: id, passphrase });
+  await inBatches(units, (u) => provisionSealKey(sequelize, pki, { unitId: u.id, passphrase }));
   return { personal: signers.length, seals: units.length };
+}
+
+async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<unknown>, size = 4): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    await Promise.all(items.slice(start, start + size).map(work));
+  }
 }
