@@ -34,7 +34,14 @@ export interface PkiLocation {
   publicUrl: string;
   passphrase?: string;
   organization?: string;
+  /**
+   * Test systems only: weaker key encryption and P-256 CA keys make a throwaway CA in a
+   * second instead of twenty. Production keeps the library's defaults.
+   */
+  throwaway?: boolean;
 }
+
+const THROWAWAY_KDF_ITERATIONS = 2_000;
 
 function passphraseFor(location: PkiLocation, create: boolean): string {
   if (location.passphrase) return location.passphrase;
@@ -72,6 +79,7 @@ export async function openDeploymentPki(
       passphrase,
       baseUrl: location.publicUrl,
       organization: location.organization ?? 'vanthu',
+      ...(location.throwaway ? { keyType: 'ec-p256' as const, kdfIterations: THROWAWAY_KDF_ITERATIONS } : {}),
     });
     const root = ca.certificate(ca.rootName);
     await ca.close();
@@ -81,7 +89,11 @@ export async function openDeploymentPki(
       'the deployment trusts its own root CA; import real trust anchors with `vanthu trust import`',
     );
   }
-  const services = await PkiServices.open(store, passphraseFor(location, false));
+  const services = await PkiServices.open(
+    store,
+    passphraseFor(location, false),
+    location.throwaway ? { kdfIterations: THROWAWAY_KDF_ITERATIONS } : {},
+  );
   const trust = await loadTrustStore(trustDir);
   return {
     services,

@@ -105,7 +105,9 @@ export async function startEphemeralSystem(
     const sequelize = await openDatabase(pg.url, logger);
     stops.push(() => sequelize.close());
     const publicUrl = 'http://127.0.0.1';
-    const pki = await openDeploymentPki({ dir: path.join(dir, 'pki'), publicUrl }, logger, { create: true });
+    const pki = await openDeploymentPki({ dir: path.join(dir, 'pki'), publicUrl, throwaway: true }, logger, {
+      create: true,
+    });
     stops.push(pki.close);
     const seed = options.seed ?? 'demo';
     if (seed !== 'none') await seedOrganisation(pg.url, seed);
