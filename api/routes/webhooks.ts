@@ -27,6 +27,8 @@ const webhookUrl = z
       return false;
     }
   }, 'must be an http(s) URL without user name or password')
+  // Stored as the URL parser writes it (lower-case scheme and host), as the database checks it.
+  .transform((value) => new URL(value).href)
   .describe('Where to POST the events');
 
 const secretField = z

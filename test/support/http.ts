@@ -47,6 +47,14 @@ export class ApiClient {
     return this;
   }
 
+  /** Uses another client's session (the same person through another api process). */
+  shareSession(other: ApiClient): this {
+    this.cookie = other.cookie;
+    this.csrfToken = other.csrfToken;
+    this.bearer = other.bearer;
+    return this;
+  }
+
   /** The session cookie as sent (`vanthu_session=…`), to tamper with in tests. */
   get sessionCookie(): string | undefined {
     return this.cookie;
