@@ -121,15 +121,16 @@ export interface VisibleDocument {
 }
 
 /**
- * Who sees a document: anyone with a role in the issuing unit or above it; the staff of
- * a unit it was delivered to, and everyone above that unit; members under a unit it was
- * addressed to as a member notice.
+ * Who sees a document: anyone with a role in the issuing unit or above it; anyone with a
+ * role in a unit it was delivered to, or above that unit; anyone with a role in or under
+ * a unit it was addressed to as a member notice; its signer and its approvers.
  */
 export async function findVisibleDocument(
   sequelize: Sequelize,
   actor: Actor,
   documentId: string,
 ): Promise<VisibleDocument | null> {
+  const reach = reachablePathPatterns(actor);
   const [row] = await sequelize.query<{
     id: string;
     issuing_unit_id: number;
@@ -140,18 +141,15 @@ export async function findVisibleDocument(
     `SELECT d.id, d.issuing_unit_id, u.path, d.status, d.current_version
        FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id
       WHERE d.id = $1
-        AND (u.path LIKE ANY($2::text[])
+        AND (u.path LIKE ANY ($2::text[])
+             OR d.signer_person_id = $4
+             OR EXISTS (SELECT 1 FROM approval_step s WHERE s.document_id = d.id AND $4 = ANY (s.approvers))
              OR EXISTS (SELECT 1 FROM delivery v JOIN org_unit r ON r.id = v.recipient_unit_id
-                         WHERE v.document_id = d.id AND r.path LIKE ANY($3::text[]))
-             OR EXISTS (SELECT 1 FROM document_audience a
-                         WHERE a.document_id = d.id AND a.unit_path = ANY($4::text[])))`,
+                         WHERE v.document_id = d.id AND r.path LIKE ANY ($2::text[]))
+             OR EXISTS (SELECT 1 FROM document_audience a, unnest($3::text[]) AS held(path)
+                         WHERE a.document_id = d.id AND held.path LIKE a.unit_path || '%'))`,
     {
-      bind: [
-        documentId,
-        reachablePathPatterns(actor),
-        reachablePathPatterns(actor, STAFF_ROLES),
-        ancestorPaths(actor, ['member']),
-      ],
+      bind: [documentId, reach, actor.roles.map((r) => r.unitPath), actor.personId],
       type: QueryTypes.SELECT,
     },
   );
