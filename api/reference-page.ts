@@ -27,17 +27,19 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The little markdown the descriptions use: paragraphs, `code` and **bold**. */
+/** The little markdown the descriptions use: `code` and **bold** … */
+function inline(text: string): string {
+  return escapeHtml(text)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+}
+
+/** … in paragraphs. */
 function prose(text: string | undefined): string {
   if (!text) return '';
   return text
     .split(/\n{2,}/)
-    .map(
-      (paragraph) =>
-        `<p>${escapeHtml(paragraph)
-          .replace(/`([^`]+)`/g, '<code>$1</code>')
-          .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')}</p>`,
-    )
+    .map((paragraph) => `<p>${inline(paragraph)}</p>`)
     .join('');
 }
 
@@ -93,8 +95,22 @@ function constraints(schema: Json): string {
   return parts.length ? ` <small>${parts.join(', ')}</small>` : '';
 }
 
+let shared: Record<string, Json> = {};
+
+/** A reference at the top of a body or response shows the named schema's fields too. */
+function resolved(schema: Json): { schema: Json; name: string | null } {
+  if (typeof schema.$ref !== 'string') return { schema, name: null };
+  const name = refName(schema.$ref);
+  return { schema: shared[name] ?? schema, name };
+}
+
 /** An object's fields as a table, nested objects indented; references link to the schema list. */
 function renderSchema(schema: Json, depth = 0): string {
+  if (depth === 0 && typeof schema.$ref === 'string') {
+    const { schema: target, name } = resolved(schema);
+    const link = `<div>schema <a href="#${anchor('schema', name!)}">${escapeHtml(name!)}</a></div>`;
+    return target === schema ? link : `${link}${renderSchema(target, 1)}`;
+  }
   const target = schema.type === 'array' && schema.items ? (schema.items as Json) : schema;
   const properties = target.properties as Record<string, Json> | undefined;
   if (!properties || depth > 4)
@@ -138,9 +154,9 @@ function renderOperation(path: string, method: string, op: Json): string {
         schema && !(typeof schema.$ref === 'string' && refName(schema.$ref) === 'Problem')
           ? `<details><summary>${escapeHtml(type ?? '')}</summary>${renderSchema(schema)}</details>`
           : type
-            ? `<small>${escapeHtml(type)}</small>`
+            ? ` <small>(${escapeHtml(type)})</small>`
             : '';
-      return `<tr><td><code>${escapeHtml(status)}</code></td><td>${escapeHtml(String(response.description ?? ''))}${shown}</td></tr>`;
+      return `<tr><td><code>${escapeHtml(status)}</code></td><td>${inline(String(response.description ?? ''))}${shown}</td></tr>`;
     })
     .join('');
   const id = String(op.operationId);
@@ -163,6 +179,7 @@ export function referencePage(document: Json): string {
     }
   }
   const schemas = ((document.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
+  shared = schemas;
   const nav = [...byTag]
     .map(
       ([tag, ops]) =>
@@ -184,7 +201,7 @@ export function referencePage(document: Json): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([name, schema]) =>
-        `<section class="op" id="${anchor('schema', name)}"><h3><code>${escapeHtml(name)}</code></h3>${prose(schema.description as string)}${renderSchema(schema)}</section>`,
+        `<section class="op" id="${anchor('schema', name)}"><h3><code>${escapeHtml(name)}</code></h3>${prose(schema.description as string)}${renderSchema(schema, 1)}</section>`,
     )
     .join('');
   return `<!doctype html>
