@@ -6,8 +6,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isDomainError } from '../domain/errors';
 
-/** SQLSTATE classes that no retry can fix: data exceptions, integrity violations, bad SQL. */
-const PERMANENT_SQLSTATE_CLASSES = ['22', '23', '42'];
+/**
+ * SQLSTATE classes that no retry can fix because the input is wrong: data exceptions and
+ * integrity violations. Bad SQL (class 42) is a bug: it stays retryable, so that deploying
+ * the fix lets waiting work finish instead of failing it for good.
+ */
+const PERMANENT_SQLSTATE_CLASSES = ['22', '23'];
 
 export async function classifyFailures<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -4,6 +4,7 @@
  */
 import { DomainError } from './errors';
 import type { RecipientSpec } from './recipients';
+import type { BranchMeetingFacts } from './reports';
 
 export const URGENCIES = ['thuong', 'khan', 'thuong_khan', 'hoa_toc'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -78,6 +79,8 @@ export interface DraftContent {
   /** After a deadline's reminder, how long until the overdue are escalated (default 24 h). */
   escalateAfterMinutes?: number;
   attachments?: AttachmentRef[];
+  /** Structured facts of a report (e.g. a branch meeting), besides its text. */
+  report?: BranchMeetingFacts;
 }
 
 /** Canonical JSON: sorted keys, no whitespace, NFC text — so equal content hashes equally. */

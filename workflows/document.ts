@@ -10,11 +10,13 @@
  * the workflow counts when a deadline fires.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -510,17 +512,33 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
   }
   const s = state;
 
+  // Background work (dispatch, deadlines) must never end the document's workflow: an
+  // activity that fails for good is tried again later, with growing pauses, so that a
+  // fixed deployment finishes what a broken one could not.
+  let pause = MINUTE;
+  const persevere = async (what: string, work: () => Promise<void>): Promise<void> => {
+    busy = true;
+    try {
+      await work();
+      pause = MINUTE;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn(`${what} failed; trying again in ${pause / MINUTE} min`, { cause: error.cause?.message });
+      busy = false;
+      await condition(() => false, pause).catch(() => undefined);
+      pause = Math.min(pause * 2, HOUR);
+    } finally {
+      busy = false;
+      changed();
+    }
+  };
+
   for (;;) {
     await condition(() => !busy);
     if (TERMINAL_STATUSES.includes(s.summary.status) && s.summary.status !== 'closed') break;
 
     if (s.summary.status === 'issued' && !s.dispatch) {
-      busy = true;
-      try {
-        await dispatch(s);
-      } finally {
-        busy = false;
-      }
+      await persevere('dispatch', () => dispatch(s));
       continue;
     }
 
@@ -530,15 +548,7 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
       deadline === null
         ? await condition(() => revision !== seen).then(() => true)
         : await condition(() => revision !== seen, Math.max(1, Date.parse(deadline.at) - Date.now()));
-    if (!woke && deadline && !busy) {
-      busy = true;
-      try {
-        await deadline.fire();
-      } finally {
-        busy = false;
-        changed();
-      }
-    }
+    if (!woke && deadline && !busy) await persevere('a deadline', deadline.fire);
     if (s.summary.status === 'closed' && !s.dispatch?.responseDue) break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);

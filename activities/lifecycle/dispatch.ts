@@ -51,32 +51,28 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
         }
         // The batch is chosen by unit id order, so a retry after a crash re-scans the same
         // units and ON CONFLICT skips those already delivered.
-        const selection =
+        const units =
           spec.kind === 'unit'
-            ? 'SELECT id FROM org_unit WHERE id = $2 AND id > $3'
-            : `SELECT u.id FROM org_unit u, org_unit top
-                WHERE top.id = $2 AND u.path LIKE top.path || '%' AND u.id <> top.id AND u.kind = $5 AND u.id > $3
-                ORDER BY u.id LIMIT $4`;
+            ? {
+                sql: 'SELECT id FROM org_unit WHERE id = $2 AND id > $3',
+                bind: [spec.unitId, input.afterUnitId],
+              }
+            : {
+                sql: `SELECT u.id FROM org_unit u, org_unit top
+                       WHERE top.id = $2 AND u.path LIKE top.path || '%' AND u.id <> top.id AND u.kind = $5
+                         AND u.id > $3 ORDER BY u.id LIMIT $4`,
+                bind: [spec.unitId, input.afterUnitId, input.limit, spec.unitKind],
+              };
+        const at = `$${units.bind.length + 2}`;
         const [row] = await sequelize.query<{ last: number | null; scanned: number; created: number }>(
-          `WITH batch AS (${selection}),
+          `WITH batch AS (${units.sql}),
                 ins AS (
                   INSERT INTO delivery (document_id, recipient_unit_id, status, delivered_at)
-                  SELECT $1, id, 'delivered', $6 FROM batch
+                  SELECT $1, id, 'delivered', ${at}::timestamptz FROM batch
                   ON CONFLICT (document_id, recipient_unit_id) DO NOTHING RETURNING 1)
            SELECT (SELECT max(id) FROM batch) AS last, (SELECT count(*)::int FROM batch) AS scanned,
                   (SELECT count(*)::int FROM ins) AS created`,
-          {
-            bind: [
-              input.documentId,
-              spec.unitId,
-              input.afterUnitId,
-              input.limit,
-              spec.kind === 'units_under' ? spec.unitKind : null,
-              input.at,
-            ],
-            type: QueryTypes.SELECT,
-            transaction,
-          },
+          { bind: [input.documentId, ...units.bind, input.at], type: QueryTypes.SELECT, transaction },
         );
         const { last, scanned, created } = row!;
         await auditBatch(input, transaction, created, { spec: input.specIndex, after: input.afterUnitId });
@@ -116,7 +112,15 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
           detail: { deliveries: input.deliveries },
           at: input.at,
         });
-        if (fresh) await setStatus(sequelize, transaction, input.documentId, 'dispatched', input.at);
+        if (!fresh) return;
+        await setStatus(sequelize, transaction, input.documentId, 'dispatched', input.at);
+        // A report reaching its requester meets its unit's expectation.
+        await sequelize.query(
+          `UPDATE report_expectation e SET submitted_at = $2, document_id = d.id
+             FROM document d WHERE d.id = $1 AND e.request_id = d.report_request_id
+              AND e.unit_id = d.issuing_unit_id AND e.submitted_at IS NULL`,
+          { bind: [input.documentId, input.at], transaction },
+        );
       });
     },
 
@@ -142,7 +146,7 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
             `INSERT INTO notification (recipient_unit_id, kind, document_id, message, dedupe_key, created_at)
              SELECT dl.recipient_unit_id, 'delivery_reminder', dl.document_id,
                     'Nhắc việc: văn bản ' || coalesce(d.number, '') || ' "' || d.subject || '" đã đến hạn xử lý',
-                    $3 || ':reminder:' || dl.recipient_unit_id, $2
+                    $3::text || ':reminder:' || dl.recipient_unit_id, $2::timestamptz
                FROM delivery dl JOIN document d ON d.id = dl.document_id
               WHERE dl.document_id = $1 AND dl.status = ANY($4::text[])
              ON CONFLICT (dedupe_key) DO NOTHING`,
@@ -154,7 +158,7 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
             `INSERT INTO notification (recipient_unit_id, kind, document_id, message, dedupe_key, created_at)
              SELECT u.parent_id, 'delivery_escalation', $1,
                     'Đơn vị trực thuộc quá hạn xử lý văn bản ' || coalesce(max(d.number), '') || ': ' || count(*) || ' đơn vị',
-                    $3 || ':escalation:' || u.parent_id, $2
+                    $3::text || ':escalation:' || u.parent_id, $2::timestamptz
                FROM delivery dl JOIN org_unit u ON u.id = dl.recipient_unit_id JOIN document d ON d.id = dl.document_id
               WHERE dl.document_id = $1 AND dl.status = ANY($4::text[]) AND u.parent_id IS NOT NULL
               GROUP BY u.parent_id
@@ -203,8 +207,8 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
         await sequelize.query(
           `INSERT INTO notification (recipient_unit_id, kind, document_id, message, dedupe_key, created_at)
            SELECT dl.recipient_unit_id, 'recalled', dl.document_id,
-                  'Thu hồi văn bản ' || coalesce(d.number, '') || ': ' || $4 || ' — đề nghị xác nhận',
-                  $3 || ':recalled:' || dl.recipient_unit_id, $2
+                  'Thu hồi văn bản ' || coalesce(d.number, '') || ': ' || $4::text || ' — đề nghị xác nhận',
+                  $3::text || ':recalled:' || dl.recipient_unit_id, $2::timestamptz
              FROM delivery dl JOIN document d ON d.id = dl.document_id
             WHERE dl.document_id = $1 AND dl.status = 'recalled'
            ON CONFLICT (dedupe_key) DO NOTHING`,

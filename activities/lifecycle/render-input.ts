@@ -8,6 +8,7 @@ import type { DraftContent } from '../../domain/document';
 import { SIGNING_AUTHORITY_LABELS } from '../../domain/document';
 import { collectiveOf, documentHeader, type UnitKind } from '../../domain/org';
 import type { RecipientSpec } from '../../domain/recipients';
+import { branchMeetingParagraphs } from '../../domain/reports';
 import type { DirectiveInput } from '../../render/input';
 
 interface UnitRow {
@@ -97,7 +98,7 @@ export async function directiveInput(
     issuer: { superior: header.superior, name: header.issuer, abbreviation: unit!.abbreviation },
     documentType: { name: row.type_name, abbreviation: row.party ?? '' },
     subject: content.subject,
-    body: content.body,
+    body: content.report ? [...branchMeetingParagraphs(content.report), ...content.body] : content.body,
     urgency: row.urgency ?? 'thuong',
     signer: {
       authority: `${SIGNING_AUTHORITY_LABELS[authority]} ${authorityBody}`.toLocaleUpperCase('vi'),

@@ -9,10 +9,11 @@ import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import { DocumentRow, DocumentTypeRow, DocumentVersion, OrgUnit } from '../../db/models';
 import { holdsRoleOver } from '../../db/people';
-import { refuseSecret, URGENCIES } from '../../domain/document';
+import { type DraftContent, refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
 import type { DocumentSummary } from '../../domain/lifecycle';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
+import { checkBranchMeeting } from '../../domain/reports';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
 import { visibleDocument } from '../document-access';
@@ -30,6 +31,18 @@ export const createDocumentBody = z
     secrecy: z.string().max(30).optional().describe('Secret grades (mật, tối mật, tuyệt mật) are refused'),
     issuingUnitId: z.number().int().positive().optional(),
     replacesDocumentId: uuid.optional().describe('An issued document this one replaces (thay thế)'),
+    reportRequestId: uuid
+      .optional()
+      .describe('The report request this report answers (goes to the requester)'),
+    report: z
+      .strictObject({
+        present: z.number().int(),
+        total: z.number().int(),
+        durationMinutes: z.number().int(),
+        resolutionAdopted: z.boolean(),
+      })
+      .optional()
+      .describe('The facts of a branch-meeting report'),
     ...draftFields,
   })
   .meta({ id: 'NewDocument' });
@@ -131,8 +144,10 @@ const createDocument = defineRoute({
       secrecy: _secrecy,
       issuingUnitId: _unit,
       replacesDocumentId,
+      reportRequestId,
       ...content
     } = input;
+    if (reportRequestId) await answerReportRequest(ctx.sequelize, reportRequestId, unit.id, content);
     await checkDraftReferences(ctx.sequelize, unit.path, content);
     if (replacesDocumentId) {
       const replaced = await visibleDocument(ctx.sequelize, actor, replacesDocumentId);
@@ -162,6 +177,7 @@ const createDocument = defineRoute({
               createdBy: actor.personId,
               content,
               ...(replacesDocumentId ? { replacesDocumentId } : {}),
+              ...(reportRequestId ? { reportRequestId } : {}),
               source: req.ip ?? 'unknown',
             },
           },
@@ -197,6 +213,31 @@ const createDocument = defineRoute({
     return { status: 201, headers: { Location: location }, body: { ...summary, workflowId } };
   },
 });
+
+/**
+ * A report answers a request made to its unit: it goes to the requester, and a
+ * branch-meeting report states its facts.
+ */
+async function answerReportRequest(
+  sequelize: import('sequelize').Sequelize,
+  requestId: string,
+  unitId: number,
+  content: DraftContent,
+): Promise<void> {
+  const [request] = await sequelize.query<{ kind: string; requesting_unit_id: number }>(
+    `SELECT r.kind, r.requesting_unit_id FROM report_request r JOIN report_expectation e ON e.request_id = r.id
+      WHERE r.id = $1 AND e.unit_id = $2`,
+    { bind: [requestId, unitId], type: QueryTypes.SELECT },
+  );
+  if (!request)
+    throw new DomainError('validation', 'this unit owes no report to that request', 'body.reportRequestId');
+  content.recipients ??= [{ kind: 'unit', unitId: request.requesting_unit_id }];
+  if (request.kind === 'branch_meeting_monthly') {
+    if (!content.report)
+      throw new DomainError('validation', 'a branch-meeting report states its facts', 'body.report');
+    checkBranchMeeting(content.report, 'body.report');
+  }
+}
 
 const getDocument = defineRoute({
   method: 'get',

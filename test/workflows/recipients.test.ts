@@ -1,5 +1,5 @@
-import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { ApiClient } from '../support/http';
 import { expectOk, issueDocument, officeOf, personId, unitId, waitForStatus } from '../support/lifecycle';
@@ -61,16 +61,26 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
 
     // Branch 1 receives (numbered in its incoming register), assigns, the handler completes.
     const first = await deliveryOf(secretaries[0]!, branchIds[0]!);
-    const received = expectOk(await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}), 'receive');
+    const received = expectOk(
+      await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}),
+      'receive',
+    );
     expect(received).to.include({ status: 'received', incomingNumber: '1' });
-    const again = expectOk(await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}), 'receive again');
+    const again = expectOk(
+      await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}),
+      'receive again',
+    );
     expect(again).to.deep.equal(received);
     const handlerId = await personId(system, 'dangvien.phucxa1.2');
     const handler = await new ApiClient(system.baseUrl).signIn('dangvien.phucxa1.2');
     // A member cannot assign; the secretary can, to someone of the branch only.
-    expect((await handler.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: handlerId })).status).to.equal(403);
+    expect(
+      (await handler.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: handlerId })).status,
+    ).to.equal(403);
     const outsider = await personId(system, 'dangvien.phucxa2.2');
-    expect((await secretaries[0]!.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: outsider })).status).to.equal(400);
+    expect(
+      (await secretaries[0]!.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: outsider })).status,
+    ).to.equal(400);
     const assigned = expectOk(
       await secretaries[0]!.post<Delivery & { assigneeId: number }>(`/api/v1/deliveries/${first.id}/assign`, {
         assigneeId: handlerId,
@@ -79,8 +89,13 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
       'assign',
     );
     expect(assigned).to.include({ status: 'assigned', assigneeId: handlerId });
-    expect(expectOk(await handler.post<Delivery>(`/api/v1/deliveries/${first.id}/start`, {}), 'start').status).to.equal('in_progress');
-    expect(expectOk(await handler.post<Delivery>(`/api/v1/deliveries/${first.id}/complete`, {}), 'complete').status).to.equal('completed');
+    expect(
+      expectOk(await handler.post<Delivery>(`/api/v1/deliveries/${first.id}/start`, {}), 'start').status,
+    ).to.equal('in_progress');
+    expect(
+      expectOk(await handler.post<Delivery>(`/api/v1/deliveries/${first.id}/complete`, {}), 'complete')
+        .status,
+    ).to.equal('completed');
     // Another branch's people cannot even see this delivery.
     expect((await secretaries[1]!.post(`/api/v1/deliveries/${first.id}/receive`, {})).status).to.equal(404);
     expect((await secretaries[1]!.get(`/api/v1/deliveries/${first.id}`)).status).to.equal(404);
@@ -88,7 +103,9 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
     // Branch 2 returns it as invalid; it cannot then be completed.
     const second = await deliveryOf(secretaries[1]!, branchIds[1]!);
     const returned = expectOk(
-      await secretaries[1]!.post<Delivery>(`/api/v1/deliveries/${second.id}/return`, { reason: 'Sai tên chi bộ nhận' }),
+      await secretaries[1]!.post<Delivery>(`/api/v1/deliveries/${second.id}/return`, {
+        reason: 'Sai tên chi bộ nhận',
+      }),
       'return',
     );
     expect(returned.status).to.equal('returned');
@@ -96,7 +113,9 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
     expect((await secretaries[1]!.post(`/api/v1/deliveries/${second.id}/return`, {})).status).to.equal(400);
 
     // Branch 3 does nothing. What is completed stays completed.
-    expect((await secretaries[0]!.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: handlerId })).status).to.equal(409);
+    expect(
+      (await secretaries[0]!.post(`/api/v1/deliveries/${first.id}/assign`, { assigneeId: handlerId })).status,
+    ).to.equal(409);
 
     // The deadline passes: the workflow reminds the open units, then escalates them to the ward.
     await sleep(Math.max(0, dueMs - Date.now()) + 8_000);
@@ -108,18 +127,25 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
     expect(reminded).to.include(branchIds[2]);
     expect(reminded).not.to.include(branchIds[0]);
     expect(reminded).not.to.include(branchIds[1]);
-    expect(notices.filter((n) => n.kind === 'delivery_escalation').map((n) => n.recipient_unit_id)).to.deep.equal([ward]);
+    expect(
+      notices.filter((n) => n.kind === 'delivery_escalation').map((n) => n.recipient_unit_id),
+    ).to.deep.equal([ward]);
     const wardClerk = office.clerk;
     const feed = expectOk(
       await wardClerk.get<{ items: Array<{ kind: string; documentId: string }> }>('/api/v1/me/notifications'),
       'notifications',
     );
-    expect(feed.items.some((i) => i.kind === 'delivery_escalation' && i.documentId === document.id)).to.equal(true);
+    expect(feed.items.some((i) => i.kind === 'delivery_escalation' && i.documentId === document.id)).to.equal(
+      true,
+    );
 
     const progress = expectOk(
-      await wardClerk.get<{ total: number; byStatus: Record<string, number>; overdue: number; overdueUnits: Array<{ id: number }> }>(
-        `/api/v1/documents/${document.id}/progress`,
-      ),
+      await wardClerk.get<{
+        total: number;
+        byStatus: Record<string, number>;
+        overdue: number;
+        overdueUnits: Array<{ id: number }>;
+      }>(`/api/v1/documents/${document.id}/progress`),
       'progress',
     );
     expect(progress.byStatus.completed).to.equal(1);
@@ -129,18 +155,25 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
 
     // Recall: every copy freezes, and each recipient confirms.
     const recalled = expectOk(
-      await wardClerk.post<{ status: string }>(`/api/v1/documents/${document.id}/recall`, { reason: 'Ban hành nhầm thời gian' }),
+      await wardClerk.post<{ status: string }>(`/api/v1/documents/${document.id}/recall`, {
+        reason: 'Ban hành nhầm thời gian',
+      }),
       'recall',
     );
     expect(recalled.status).to.equal('recalled');
     await waitForStatus(wardClerk, document.id, 'recalled');
     const confirmed = expectOk(
-      await secretaries[0]!.post<Delivery & { recallConfirmedAt: string }>(`/api/v1/deliveries/${first.id}/confirm-recall`, {}),
+      await secretaries[0]!.post<Delivery & { recallConfirmedAt: string }>(
+        `/api/v1/deliveries/${first.id}/confirm-recall`,
+        {},
+      ),
       'confirm recall',
     );
     expect(confirmed.status).to.equal('recalled');
     expect(confirmed.recallConfirmedAt).to.be.a('string');
-    expect((await secretaries[1]!.get<Delivery>(`/api/v1/deliveries/${second.id}`)).body.status).to.equal('returned');
+    expect((await secretaries[1]!.get<Delivery>(`/api/v1/deliveries/${second.id}`)).body.status).to.equal(
+      'returned',
+    );
   });
 
   it('refuses what the lifecycle does not allow, and changes nothing', async () => {
@@ -157,23 +190,38 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
     const unknownUnit = await create({ recipients: [{ kind: 'unit', unitId: 987_654 }] });
     expect(unknownUnit.status).to.equal(400);
     expect(unknownUnit.body.field).to.equal('body.recipients.0.unitId');
-    const nobody = await create({ recipients: [{ kind: 'units_under', unitId: (await unitId(system, 'Chi bộ Tổ dân phố số 1')), unitKind: 'branch' }] });
+    const nobody = await create({
+      recipients: [
+        { kind: 'units_under', unitId: await unitId(system, 'Chi bộ Tổ dân phố số 1'), unitKind: 'branch' },
+      ],
+    });
     expect(nobody.status).to.equal(400);
     expect(nobody.body.detail).to.include('reaches nobody');
     const notSigner = await create({ signer: { personId: await personId(system, 'bithu.tu') } });
     expect(notSigner.status).to.equal(400);
     expect(notSigner.body.field).to.equal('body.signer.personId');
-    const attachment = await office.drafter.request<{ status: number; detail: string }>('POST', '/api/v1/attachments', {
-      body: 'this is not a PDF at all',
-      headers: { 'content-type': 'application/pdf' },
-    });
+    const attachment = await office.drafter.request<{ status: number; detail: string }>(
+      'POST',
+      '/api/v1/attachments',
+      {
+        body: 'this is not a PDF at all',
+        headers: { 'content-type': 'application/pdf' },
+      },
+    );
     expect(attachment.status).to.equal(400);
     expect(attachment.body.detail).to.include('not a usable PDF');
 
     const draft = expectOk(await create({ recipients: [{ kind: 'unit', unitId: city }] }), 'create');
-    expect((await office.clerk.post(`/api/v1/documents/${draft.id}/recall`, { reason: 'x' })).status).to.equal(409);
-    expect((await office.signer.post(`/api/v1/documents/${draft.id}/signature`, { passphrase: 'vanthu-demo' })).status).to.equal(409);
-    expect((await office.clerk.post(`/api/v1/documents/${draft.id}/issue`, { passphrase: 'vanthu-demo' })).status).to.equal(409);
+    expect(
+      (await office.clerk.post(`/api/v1/documents/${draft.id}/recall`, { reason: 'x' })).status,
+    ).to.equal(409);
+    expect(
+      (await office.signer.post(`/api/v1/documents/${draft.id}/signature`, { passphrase: 'vanthu-demo' }))
+        .status,
+    ).to.equal(409);
+    expect(
+      (await office.clerk.post(`/api/v1/documents/${draft.id}/issue`, { passphrase: 'vanthu-demo' })).status,
+    ).to.equal(409);
     const [events] = await system.sequelize.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM audit_event WHERE document_id = $1',
       { bind: [draft.id], type: QueryTypes.SELECT },
