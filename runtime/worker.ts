@@ -6,6 +6,7 @@ import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } 
 import type { Sequelize } from 'sequelize';
 import { auditAnchorActivities } from '../activities/audit-anchor';
 import { lifecycleActivities } from '../activities/lifecycle';
+import { reportActivities } from '../activities/reports';
 import { webhookActivities } from '../activities/webhooks';
 import type { Logger } from './logger';
 import type { DeploymentPki } from './pki';
@@ -56,6 +57,7 @@ export async function startWorker(options: {
     workflowsPath: require.resolve('../workflows'),
     activities: {
       ...lifecycleActivities({ sequelize, pki: options.pki, publicUrl: options.publicUrl, logger }),
+      ...reportActivities({ sequelize }),
       ...auditAnchorActivities(sequelize, options.pki.tsa),
       ...webhookActivities(sequelize),
     },

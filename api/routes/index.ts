@@ -7,6 +7,7 @@ import { documentRoutes } from './documents';
 import { documentReadRoutes } from './documents-read';
 import { lifecycleRoutes } from './lifecycle';
 import { orgRoutes } from './org';
+import { reportRoutes } from './reports';
 import { sessionRoutes } from './session';
 import { tokenRoutes } from './tokens';
 import { webhookRoutes } from './webhooks';
@@ -17,6 +18,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...lifecycleRoutes,
   ...documentReadRoutes,
   ...deliveryRoutes,
+  ...reportRoutes,
   ...orgRoutes,
   ...adminRoutes,
   ...tokenRoutes,
