@@ -14,6 +14,29 @@ import { API_ROUTES } from './routes';
 
 export type AppDependencies = ApiContext;
 
+/** The first string in a JSON body holding a NUL character, by path (PostgreSQL text cannot hold one). */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = nulPath(inner, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function refuseNulCharacters(req: Request, res: Response, next: NextFunction): void {
+  const field = nulPath(req.body, 'body');
+  if (!field) return next();
+  sendProblem(res, {
+    status: 400,
+    title: 'Dữ liệu không hợp lệ (invalid request)',
+    detail: `${field}: text must not contain NUL characters`,
+    field,
+  });
+}
+
 /** JSON is never rendered as a page, and nothing of ours may be framed. */
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -58,6 +81,7 @@ export function createApp(deps: AppDependencies): Express {
     next();
   });
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: true }));
+  api.use(refuseNulCharacters);
   api.use(identify(sequelize));
   mountRoutes(api, API_ROUTES, deps);
   api.use((req, res) => {
