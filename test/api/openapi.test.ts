@@ -126,7 +126,11 @@ describe('api: OpenAPI document and reference page', () => {
     const signIn = await anonymous.post('/api/v1/session', { username: 'quantri', password: 'vanthu-demo' });
     check(signIn, 'post', '/session');
     check(
-      await anonymous.post('/api/v1/session', { username: 'quantri', password: 'sai' }),
+      await anonymous.post(
+        '/api/v1/session',
+        { username: 'quantri', password: 'sai' },
+        { 'x-forwarded-for': '192.0.2.78' },
+      ),
       'post',
       '/session',
     );

@@ -20,7 +20,7 @@ import {
   verifyAuditLog,
 } from '../../db/audit-verify';
 import { connectDatabase } from '../../db/connection';
-import { openDatabase } from '../../db/open';
+import { migrate } from '../../db/migrate';
 import { auditChainFor, auditEntryHash, GENESIS_HASH } from '../../domain/audit-chain';
 import { checkTimestampToken } from '../../pki/tsa/token';
 import { getPkiFixture } from '../support/pki-fixture';
@@ -334,8 +334,10 @@ describe('db/audit-verify: finding and naming tampering', () => {
     await system.sequelize.query(`CREATE DATABASE ${name}`);
     const url = system.databaseUrl.replace(/\/[^/]+$/, `/${name}`);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'vanthu-audit-cli-'));
-    const db = await openDatabase(url, system.logger);
+    // Not openDatabase: that would bind the shared models to this database for everyone.
+    const db = connectDatabase({ url });
     try {
+      await migrate(db);
       const entryChain = await appendPrivateChain(db, 3, 'cli');
       const env = {
         DATABASE_URL: url,
