@@ -8,7 +8,9 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { createApp } from '../../api/app';
+import { warmUpPasswordCheck } from '../../api/auth';
 import type { SignInPolicy } from '../../api/sign-in-throttle';
+import { verifyPassword } from '../../db/passwords';
 import { DEMO_PASSWORD } from '../../db/seed';
 import { close, listen } from '../../runtime/http-server';
 import { ApiClient, type ApiResponse } from '../support/http';
@@ -214,6 +216,13 @@ describe('api: who you are', () => {
       } finally {
         await forget([username, from]);
       }
+    });
+
+    it('checks unknown users against an argon2id hash nobody knows, costing what a wrong password costs', async () => {
+      const dummy = await warmUpPasswordCheck();
+      expect(dummy).to.match(/^\$argon2id\$/);
+      expect(await warmUpPasswordCheck()).to.equal(dummy);
+      expect(await verifyPassword(dummy, DEMO_PASSWORD)).to.equal(false);
     });
 
     it('treats an unknown user name exactly like a known one', async () => {
