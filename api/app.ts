@@ -28,7 +28,10 @@ function nulPath(value: unknown, path: string): string | null {
 
 function refuseNulCharacters(req: Request, res: Response, next: NextFunction): void {
   const field = nulPath(req.body, 'body');
-  if (!field) return next();
+  if (!field) {
+    next();
+    return;
+  }
   sendProblem(res, {
     status: 400,
     title: 'Dữ liệu không hợp lệ (invalid request)',
