@@ -108,6 +108,7 @@ export async function runVanthu(role: Role): Promise<void> {
         logger,
         pki,
         publicUrl: config.publicUrl,
+        cacheDir: config.cacheDir,
       });
       stack.push({ name: 'worker', stop: worker.stop });
     }

@@ -11,6 +11,7 @@ import { webhookActivities } from '../activities/webhooks';
 import type { Logger } from './logger';
 import type { DeploymentPki } from './pki';
 import { connectWorkerConnection, type TemporalTarget } from './temporal-connection';
+import { WORKFLOWS_PATH, workflowBundlePath } from './workflow-bundle';
 
 export interface RunningWorker {
   worker: Worker;
@@ -44,6 +45,8 @@ export async function startWorker(options: {
   logger: Logger;
   pki: DeploymentPki;
   publicUrl: string;
+  /** Where the workflow bundle is cached between starts. */
+  cacheDir: string;
   /** Reuse an existing connection (tests share one). */
   connection?: NativeConnection;
 }): Promise<RunningWorker> {
@@ -54,7 +57,7 @@ export async function startWorker(options: {
     connection,
     namespace: target.namespace,
     taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle: { codePath: await workflowBundlePath(WORKFLOWS_PATH, options.cacheDir) },
     activities: {
       ...lifecycleActivities({ sequelize, pki: options.pki, publicUrl: options.publicUrl, logger }),
       ...reportActivities({ sequelize }),

@@ -67,9 +67,11 @@ const quick = proxyLocalActivities<LifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
-// Signing, rendering and dispatch do real work; they run as ordinary activities.
+// Signing, rendering and dispatch do real work; they run as ordinary activities. Each
+// takes well under a second (a batch of 5,000 deliveries, a 100-page render), so a short
+// timeout lets another worker retry soon after one dies.
 const work = proxyActivities<LifecycleActivities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 

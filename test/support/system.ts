@@ -114,7 +114,15 @@ export async function startEphemeralSystem(
     if (seed === 'demo') await provisionMissingKeys(sequelize, pki, DEMO_PASSWORD);
 
     const taskQueue = 'vanthu-test';
-    const worker: RunningWorker = await startWorker({ target, taskQueue, sequelize, logger, pki, publicUrl });
+    const worker: RunningWorker = await startWorker({
+      target,
+      taskQueue,
+      sequelize,
+      logger,
+      pki,
+      publicUrl,
+      cacheDir: path.join(tmpdir(), 'vanthu-test-cache'),
+    });
     stops.push(worker.stop);
 
     const temporal = await connectClient(target);
