@@ -36,6 +36,8 @@ export interface Config {
   taskQueue: string;
   /** Which demo data `start` seeds into an empty database; `none` seeds nothing. */
   seed: 'demo' | 'none';
+  /** Minutes between timestamps of the audit chain heads by the TSA. */
+  auditAnchorMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +121,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     if (cliPath) temporal.cliPath = path.resolve(cwd, cliPath);
   }
 
+  const anchorRaw = env.VANTHU_AUDIT_ANCHOR_MINUTES?.trim();
+  const auditAnchorMinutes = anchorRaw ? Number(anchorRaw) : 5;
+  if (!Number.isFinite(auditAnchorMinutes) || auditAnchorMinutes < 1 || auditAnchorMinutes > 24 * 60) {
+    problems.push(`VANTHU_AUDIT_ANCHOR_MINUTES="${anchorRaw}" must be a number of minutes from 1 to 1440.`);
+  }
   const seed = (env.VANTHU_SEED?.trim() || 'demo') as Config['seed'];
   if (seed !== 'demo' && seed !== 'none')
     problems.push(`VANTHU_SEED="${env.VANTHU_SEED}" must be demo or none.`);
@@ -136,6 +143,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     temporal,
     taskQueue: env.VANTHU_TASK_QUEUE?.trim() || 'vanthu',
     seed,
+    auditAnchorMinutes,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../api/app';
+import { startBackgroundWork } from '../api/background';
 import { isOrganisationEmpty, openDatabase } from '../db/open';
 import { DEMO_PASSWORD, seedOrganisation } from '../db/seed';
 import { type Config, ConfigError, describeConfigError, loadConfig, type Role } from './config';
@@ -115,6 +116,8 @@ export async function runVanthu(role: Role): Promise<void> {
     if (role !== 'worker') {
       const temporal: Client = await connectClient(infrastructure.temporal);
       stack.push({ name: 'Temporal client', stop: () => temporal.connection.close() });
+      // The audit-anchoring Schedule and the webhook dispatcher; idempotent across processes.
+      await startBackgroundWork(temporal, { taskQueue: config.taskQueue, anchorEveryMinutes: config.auditAnchorMinutes }, logger);
       const app = createApp({
         sequelize,
         temporal,

@@ -183,7 +183,7 @@ describe('pki/cms SignedData', function () {
       createHash('sha256').update(stamped!).digest('hex'),
     );
     const ok = await opensslTsVerify(dir, token, { data: stamped! }, pki.root.pemPath, pki.caBundlePath);
-    expect(ok.stdout + ok.stderr).to.contain('Verification: OK');
+    expect(ok.stdout + ok.stderr, ok.stdout + ok.stderr).to.contain('Verification: OK');
   });
 
   it('reads CMS made by OpenSSL and tokens from both TSAs (constructed eContent included)', async () => {

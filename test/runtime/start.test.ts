@@ -123,6 +123,8 @@ describe('vanthu api and vanthu worker: separate processes against external serv
       TEMPORAL_ADDRESS: system.target.address,
       VANTHU_TASK_QUEUE: `operator-${process.pid}`,
       VANTHU_DATA_DIR: dataDir,
+      // The deployment CA lives in a folder the processes share.
+      VANTHU_PKI_DIR: system.pki.dir,
     };
     const ports = [await freePort(), await freePort()];
     const worker = spawnVanthu(['worker'], external);
@@ -156,6 +158,7 @@ describe('vanthu api and vanthu worker: separate processes against external serv
 
     const system = await testSystem();
     const noTemporal = spawnVanthu(['api'], {
+      VANTHU_PKI_DIR: system.pki.dir,
       DATABASE_URL: system.databaseUrl,
       TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
       PORT: String(await freePort()),
@@ -164,6 +167,7 @@ describe('vanthu api and vanthu worker: separate processes against external serv
     expect(noTemporal.messages().join('\n')).to.match(/could not start: Temporal at 127\.0\.0\.1:\d+ is unreachable/);
 
     const noDatabase = spawnVanthu(['worker'], {
+      VANTHU_PKI_DIR: system.pki.dir,
       DATABASE_URL: `postgres://vanthu:x@127.0.0.1:${await freePort()}/vanthu`,
       TEMPORAL_ADDRESS: system.target.address,
     });
