@@ -17,6 +17,10 @@ import type { Role } from '../domain/org';
 
 /** Roles that may draft and submit documents for a unit. */
 export const DRAFTING_ROLES: readonly Role[] = ['drafter', 'clerk', 'leader', 'signer', 'branch_secretary'];
+/** Roles that act for a unit's office: a branch has no clerk, its secretary does it. */
+export const OFFICE_ROLES: readonly Role[] = ['clerk', 'branch_secretary'];
+/** Roles that lead a unit: assign work, recall, request reports. */
+export const LEADING_ROLES: readonly Role[] = ['leader', 'branch_secretary'];
 /** Roles of a unit's office staff (everyone but plain members). */
 export const STAFF_ROLES: readonly Role[] = [
   'clerk',
@@ -118,6 +122,7 @@ export interface VisibleDocument {
   issuerPath: string;
   status: string;
   currentVersion: number;
+  signerPersonId: number | null;
 }
 
 /**
@@ -137,8 +142,9 @@ export async function findVisibleDocument(
     path: string;
     status: string;
     current_version: number;
+    signer_person_id: number | null;
   }>(
-    `SELECT d.id, d.issuing_unit_id, u.path, d.status, d.current_version
+    `SELECT d.id, d.issuing_unit_id, u.path, d.status, d.current_version, d.signer_person_id
        FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id
       WHERE d.id = $1
         AND (u.path LIKE ANY ($2::text[])
@@ -160,6 +166,7 @@ export async function findVisibleDocument(
         issuerPath: row.path,
         status: row.status,
         currentVersion: row.current_version,
+        signerPersonId: row.signer_person_id,
       }
     : null;
 }
@@ -183,4 +190,17 @@ export function requireRole(actor: Actor, unitPath: string, roles: readonly Role
       `you may not ${what}; this needs one of the roles ${roles.join(', ')}`,
     );
   }
+}
+
+/** A visible document, when the actor also holds one of `roles` over its issuing unit (else 403). */
+export async function documentForRole(
+  sequelize: Sequelize,
+  actor: Actor,
+  documentId: string,
+  roles: readonly Role[],
+  what: string,
+): Promise<VisibleDocument> {
+  const document = await assertDocumentVisible(sequelize, actor, documentId);
+  requireRole(actor, document.issuerPath, roles, what);
+  return document;
 }

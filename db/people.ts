@@ -55,8 +55,3 @@ export async function loadActor(sequelize: Sequelize, personId: number): Promise
       })),
   };
 }
-
-/** True when the actor holds `role` (any role when omitted) in `unitPath` or above it. */
-export function holdsRoleOver(actor: Actor, unitPath: string, roles?: readonly Role[]): boolean {
-  return actor.roles.some((r) => unitPath.startsWith(r.unitPath) && (!roles || roles.includes(r.role)));
-}

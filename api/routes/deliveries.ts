@@ -14,10 +14,9 @@ import {
   findDelivery,
 } from '../../db/deliveries';
 import type { Actor } from '../../db/people';
-import { holdsRoleOver } from '../../db/people';
 import { DomainError } from '../../domain/errors';
 import type { Role } from '../../domain/org';
-import { LEADING_ROLES, OFFICE_ROLES } from '../document-access';
+import { holdsRole, LEADING_ROLES, OFFICE_ROLES } from '../authorization';
 import { defineRoute } from '../route';
 import { problem, unitIdParams } from '../schemas';
 
@@ -88,7 +87,7 @@ async function deliveryFor(
 ): Promise<{ delivery: DeliveryRow; path: string }> {
   const delivery = await findDelivery(ctx.sequelize, id);
   const path = delivery ? await unitPath(ctx, delivery.recipient_unit_id) : '';
-  if (!delivery || !holdsRoleOver(actor, path)) throw new DomainError('not_found', `no delivery ${id}`);
+  if (!delivery || !holdsRole(actor, path)) throw new DomainError('not_found', `no delivery ${id}`);
   return { delivery, path };
 }
 
@@ -153,9 +152,9 @@ function actionRoute<A extends DeliveryAction>(action: A) {
       const isAssignee = delivery.assignee_id === actor.personId;
       const mayHandle =
         action === 'start' || action === 'complete'
-          ? isAssignee || holdsRoleOver(actor, recipientPath, [...OFFICE_ROLES, ...LEADING_ROLES])
+          ? isAssignee || holdsRole(actor, recipientPath, [...OFFICE_ROLES, ...LEADING_ROLES])
           : true;
-      if ((roles !== 'any' && !holdsRoleOver(actor, recipientPath, roles)) || !mayHandle) {
+      if ((roles !== 'any' && !holdsRole(actor, recipientPath, roles)) || !mayHandle) {
         throw new DomainError(
           'forbidden',
           `your role in this unit does not allow: ${ACTION_SUMMARIES[action]}`,
@@ -235,7 +234,7 @@ const inbox = defineRoute({
       bind: [params.id],
       type: QueryTypes.SELECT,
     });
-    if (!unit || !holdsRoleOver(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
+    if (!unit || !holdsRole(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
     const rows = await ctx.sequelize.query<
       DeliveryRow & {
         number: string | null;

@@ -10,7 +10,7 @@ import { getBlob, putBlob } from '../../db/blobs';
 import { DomainError } from '../../domain/errors';
 import { isPkiError } from '../../pki/errors';
 import { PdfReader } from '../../pki/pdf/reader';
-import { visibleDocument } from '../document-access';
+import { assertDocumentVisible } from '../authorization';
 import { defineRoute } from '../route';
 import { documentIdParams, problem } from '../schemas';
 
@@ -27,7 +27,7 @@ const pdf = defineRoute({
   params: documentIdParams,
   responses: { 200: { description: 'The PDF', contentType: 'application/pdf' }, 404: problem('No PDF yet') },
   async handler({ actor, params, ctx, res }) {
-    await visibleDocument(ctx.sequelize, actor, params.id);
+    await assertDocumentVisible(ctx.sequelize, actor, params.id);
     const [row] = await ctx.sequelize.query<{ sha256: string | null; number: string | null }>(
       `SELECT coalesce(issued_pdf_sha256, signed_pdf_sha256, approved_pdf_sha256) AS sha256, number
          FROM document WHERE id = $1`,
@@ -81,9 +81,9 @@ const progress = defineRoute({
     404: problem('No such document'),
   },
   async handler({ actor, params, query, ctx }) {
-    const doc = await visibleDocument(ctx.sequelize, actor, params.id);
+    const doc = await assertDocumentVisible(ctx.sequelize, actor, params.id);
     const [scope] = await ctx.sequelize.query<{ path: string }>('SELECT path FROM org_unit WHERE id = $1', {
-      bind: [query.under ?? doc.issuing_unit_id],
+      bind: [query.under ?? doc.issuingUnitId],
       type: QueryTypes.SELECT,
     });
     if (!scope) throw new DomainError('validation', `unit ${query.under} does not exist`, 'query.under');
@@ -118,7 +118,7 @@ const progress = defineRoute({
          JOIN document d ON d.id = dl.document_id
         WHERE c.parent_id = $2
         GROUP BY c.id, c.name ORDER BY c.id`,
-      { bind: [params.id, query.under ?? doc.issuing_unit_id], type: QueryTypes.SELECT },
+      { bind: [params.id, query.under ?? doc.issuingUnitId], type: QueryTypes.SELECT },
     );
     const byStatus = Object.fromEntries(counts.map((c) => [c.status, c.n]));
     const [overdueCount] = await ctx.sequelize.query<{ n: number }>(

@@ -8,7 +8,6 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import { DocumentRow, DocumentTypeRow, DocumentVersion, OrgUnit } from '../../db/models';
-import { holdsRoleOver } from '../../db/people';
 import { type DraftContent, refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
 import type { DocumentSummary } from '../../domain/lifecycle';
@@ -16,7 +15,7 @@ import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { checkBranchMeeting } from '../../domain/reports';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
-import { visibleDocument } from '../document-access';
+import { assertDocumentVisible, DRAFTING_ROLES, holdsRole } from '../authorization';
 import { checkDraftReferences } from '../draft-checks';
 import { draftFields } from '../draft-schema';
 import { documentEtag } from '../etag';
@@ -93,8 +92,6 @@ const timelineView = z
 /** How long a create request waits for the workflow before answering 202 Accepted. */
 const CREATE_WAIT_MS = 10_000;
 
-const DRAFTING_ROLES = ['drafter', 'clerk', 'leader', 'signer', 'branch_secretary'] as const;
-
 const createDocument = defineRoute({
   method: 'post',
   path: '/documents',
@@ -116,12 +113,11 @@ const createDocument = defineRoute({
   before: (req) => refuseSecret(typeof req.body?.secrecy === 'string' ? req.body.secrecy : undefined),
   async handler({ req, actor, body: input, ctx }) {
     const issuingUnitId =
-      input.issuingUnitId ??
-      actor.roles.find((r) => (DRAFTING_ROLES as readonly string[]).includes(r.role))?.unitId;
+      input.issuingUnitId ?? actor.roles.find((r) => DRAFTING_ROLES.includes(r.role))?.unitId;
     const unit = issuingUnitId === undefined ? null : await OrgUnit.findByPk(issuingUnitId);
     if (!unit)
       throw new DomainError('validation', `unit ${issuingUnitId} does not exist`, 'body.issuingUnitId');
-    if (!holdsRoleOver(actor, unit.path, DRAFTING_ROLES)) {
+    if (!holdsRole(actor, unit.path, DRAFTING_ROLES)) {
       throw new DomainError(
         'forbidden',
         `you may not draft documents for ${unit.name}`,
@@ -150,7 +146,7 @@ const createDocument = defineRoute({
     if (reportRequestId) await answerReportRequest(ctx.sequelize, reportRequestId, unit.id, content);
     await checkDraftReferences(ctx.sequelize, unit.path, content);
     if (replacesDocumentId) {
-      const replaced = await visibleDocument(ctx.sequelize, actor, replacesDocumentId);
+      const replaced = await assertDocumentVisible(ctx.sequelize, actor, replacesDocumentId);
       if (!['issued', 'dispatched', 'closed'].includes(replaced.status)) {
         throw new DomainError(
           'validation',
@@ -252,7 +248,7 @@ const getDocument = defineRoute({
     const document = await DocumentRow.findByPk(params.id);
     const unit = document ? await OrgUnit.findByPk(document.issuingUnitId) : null;
     // Another unit's document is "not found", not "forbidden": its existence is private.
-    if (!document || !unit || !holdsRoleOver(actor, unit.path)) {
+    if (!document || !unit || !holdsRole(actor, unit.path)) {
       throw new DomainError('not_found', `no document ${params.id}`);
     }
     const versions = await DocumentVersion.findAll({
@@ -300,8 +296,7 @@ const getTimeline = defineRoute({
       'SELECT u.path FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id WHERE d.id = :id',
       { replacements: { id: params.id }, type: QueryTypes.SELECT },
     );
-    if (!row || !holdsRoleOver(actor, row.path))
-      throw new DomainError('not_found', `no document ${params.id}`);
+    if (!row || !holdsRole(actor, row.path)) throw new DomainError('not_found', `no document ${params.id}`);
     const events = await ctx.sequelize.query<{
       seq: string;
       at: Date;

@@ -23,12 +23,12 @@ import {
   submitUpdate,
 } from '../../workflows/definitions';
 import {
+  assertDocumentVisible,
   DRAFTING_ROLES,
-  documentForIssuer,
+  documentForRole,
   LEADING_ROLES,
   OFFICE_ROLES,
-  visibleDocument,
-} from '../document-access';
+} from '../authorization';
 import { checkDraftReferences } from '../draft-checks';
 import { draftContentSchema } from '../draft-schema';
 import { documentEtag, requireIfMatch } from '../etag';
@@ -81,7 +81,7 @@ const editDraft = defineRoute({
   },
   async handler(input) {
     const { params, body, ctx, req } = input;
-    const row = await documentForIssuer(
+    const row = await documentForRole(
       ctx.sequelize,
       input.actor,
       params.id,
@@ -90,10 +90,10 @@ const editDraft = defineRoute({
     );
     const [current] = await ctx.sequelize.query<{ version: number; sha256: string }>(
       'SELECT version, sha256 FROM document_version WHERE document_id = $1 AND version = $2',
-      { bind: [params.id, row.current_version], type: QueryTypes.SELECT },
+      { bind: [params.id, row.currentVersion], type: QueryTypes.SELECT },
     );
     requireIfMatch(req, documentEtag({ id: params.id, ...current! }));
-    await checkDraftReferences(ctx.sequelize, row.unit_path, body);
+    await checkDraftReferences(ctx.sequelize, row.issuerPath, body);
     const result = await updateDocument(ctx.temporal, params.id, editUpdate, {
       actor: actorOf(input),
       baseVersion: current!.version,
@@ -131,11 +131,11 @@ const submit = defineRoute({
   responses: { 200: { description: 'In review', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    const row = await documentForIssuer(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'submit it');
+    const row = await documentForRole(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'submit it');
     const steps = body.approval ?? [
       {
         label: 'Lãnh đạo duyệt ký',
-        approvers: row.signer_person_id ? [row.signer_person_id] : [],
+        approvers: row.signerPersonId ? [row.signerPersonId] : [],
         required: 'all' as const,
       },
     ];
@@ -145,7 +145,7 @@ const submit = defineRoute({
       `SELECT DISTINCT r.person_id FROM role_assignment r JOIN org_unit u ON u.id = r.unit_id
         WHERE r.person_id = ANY($1::int[]) AND r.role IN ('leader', 'signer', 'branch_secretary')
           AND $2 LIKE u.path || '%'`,
-      { bind: [approvers, row.unit_path], type: QueryTypes.SELECT },
+      { bind: [approvers, row.issuerPath], type: QueryTypes.SELECT },
     );
     const may = new Set(allowed.map((a) => a.person_id));
     const stranger = approvers.find((p) => !may.has(p));
@@ -193,7 +193,7 @@ const decide = defineRoute({
   responses: { 200: { description: 'Recorded', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await visibleDocument(ctx.sequelize, input.actor, params.id);
+    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
     if (body.decision !== 'approve' && !body.comment?.trim()) {
       throw new DomainError('validation', 'say why: a comment is needed to return or reject', 'body.comment');
     }
@@ -242,7 +242,7 @@ const sign = defineRoute({
   },
   async handler(input) {
     const { params, body, ctx } = input;
-    await visibleDocument(ctx.sequelize, input.actor, params.id);
+    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
     const key = await personalKeyOf(ctx.sequelize, input.actor.personId);
     const actor = actorOf(input);
     // The key is unlocked first: a wrong passphrase changes nothing in the workflow.
@@ -274,7 +274,7 @@ const prepareSignature = defineRoute({
   responses: { 200: { description: 'What to sign', schema: prepared }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await visibleDocument(ctx.sequelize, input.actor, params.id);
+    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, prepareSignatureUpdate, {
@@ -298,7 +298,7 @@ const completeSignature = defineRoute({
   responses: { 200: { description: 'Signed', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await visibleDocument(ctx.sequelize, input.actor, params.id);
+    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, completeSignatureUpdate, {
@@ -324,8 +324,8 @@ const issue = defineRoute({
   },
   async handler(input) {
     const { params, body, ctx } = input;
-    const row = await documentForIssuer(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
-    const key = await sealKeyOf(ctx.sequelize, row.issuing_unit_id);
+    const row = await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
+    const key = await sealKeyOf(ctx.sequelize, row.issuingUnitId);
     const actor = actorOf(input);
     const result = await withStoredKey(key, body.passphrase, async (signer) => {
       const ready = await updateDocument(ctx.temporal, params.id, prepareIssueUpdate, {
@@ -355,7 +355,7 @@ const prepareIssue = defineRoute({
   responses: { 200: { description: 'What to sign, and the number taken', schema: prepared }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await documentForIssuer(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
+    await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, prepareIssueUpdate, {
@@ -379,7 +379,7 @@ const completeIssue = defineRoute({
   responses: { 200: { description: 'Issued', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await documentForIssuer(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
+    await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, completeIssueUpdate, {
@@ -404,7 +404,7 @@ const recall = defineRoute({
   responses: { 200: { description: 'Recalled', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await documentForIssuer(ctx.sequelize, input.actor, params.id, [...LEADING_ROLES, 'clerk'], 'recall it');
+    await documentForRole(ctx.sequelize, input.actor, params.id, [...LEADING_ROLES, 'clerk'], 'recall it');
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, recallUpdate, {
@@ -427,7 +427,7 @@ const cancel = defineRoute({
   responses: { 200: { description: 'Cancelled', schema: summary }, ...refusals },
   async handler(input) {
     const { params, body, ctx } = input;
-    await documentForIssuer(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'cancel it');
+    await documentForRole(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'cancel it');
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, cancelUpdate, {
@@ -449,7 +449,7 @@ const close = defineRoute({
   responses: { 200: { description: 'Closed', schema: summary }, ...refusals },
   async handler(input) {
     const { params, ctx } = input;
-    await documentForIssuer(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'close it');
+    await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'close it');
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, closeUpdate, { actor: actorOf(input) }),

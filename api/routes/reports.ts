@@ -11,7 +11,6 @@ import {
 } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { holdsRoleOver } from '../../db/people';
 import { DomainError } from '../../domain/errors';
 import { UNIT_KINDS } from '../../domain/org';
 import { checkPeriod, REPORT_KINDS } from '../../domain/reports';
@@ -21,7 +20,7 @@ import {
   type ReportRequestInput,
 } from '../../workflows/report-definitions';
 import type { reportRequestWorkflow } from '../../workflows/report-request';
-import { LEADING_ROLES, OFFICE_ROLES } from '../document-access';
+import { holdsRole, LEADING_ROLES, OFFICE_ROLES } from '../authorization';
 import { defineRoute } from '../route';
 import { problem, unitIdParams } from '../schemas';
 
@@ -36,8 +35,8 @@ async function requesterUnit(
     'SELECT id, path, name FROM org_unit WHERE id = $1',
     { bind: [unitId], type: QueryTypes.SELECT },
   );
-  if (!unit || !holdsRoleOver(actor, unit.path)) throw new DomainError('not_found', `no unit ${unitId}`);
-  if (!holdsRoleOver(actor, unit.path, REQUESTER_ROLES)) {
+  if (!unit || !holdsRole(actor, unit.path)) throw new DomainError('not_found', `no unit ${unitId}`);
+  if (!holdsRole(actor, unit.path, REQUESTER_ROLES)) {
     throw new DomainError('forbidden', `only the office or the leaders of ${unit.name} may request reports`);
   }
   return unit;
@@ -152,7 +151,7 @@ const compliance = defineRoute({
          FROM report_request r JOIN org_unit u ON u.id = r.requesting_unit_id WHERE r.id = $1`,
       { bind: [params.id], type: QueryTypes.SELECT },
     );
-    if (!request || !holdsRoleOver(actor, request.path))
+    if (!request || !holdsRole(actor, request.path))
       throw new DomainError('not_found', `no report request ${params.id}`);
     const [totals] = await ctx.sequelize.query<{ expected: number; submitted: number }>(
       `SELECT count(*)::int AS expected, count(submitted_at)::int AS submitted FROM report_expectation WHERE request_id = $1`,
@@ -228,7 +227,7 @@ const listRequests = defineRoute({
       bind: [params.id],
       type: QueryTypes.SELECT,
     });
-    if (!unit || !holdsRoleOver(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
+    if (!unit || !holdsRole(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
     const rows = await ctx.sequelize.query<{
       id: string;
       title: string;
@@ -372,7 +371,7 @@ const getSchedule = defineRoute({
       bind: [params.id],
       type: QueryTypes.SELECT,
     });
-    if (!unit || !holdsRoleOver(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
+    if (!unit || !holdsRole(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
     const scheduleId = scheduleIdOf(params.id, params.kind);
     const handle = ctx.temporal.schedule.getHandle(scheduleId);
     const memo = await handle
