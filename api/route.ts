@@ -113,7 +113,16 @@ export interface ExampleRequest {
   headers?: Record<string, string>;
   /** Use a session of its own for this request (routes that end the caller's session). */
   freshSession?: boolean;
+  /** A non-JSON body (a PDF upload), sent as is with its content type. */
+  raw?: { body: Uint8Array | string; contentType: string };
 }
+
+/** States the fixture brings a fresh district document to. */
+export type FixtureDocumentState = 'draft' | 'in_review' | 'approved' | 'signed' | 'dispatched' | 'recalled';
+/** States the fixture brings a fresh delivery (to the persona branch) to. */
+export type FixtureDeliveryState = 'delivered' | 'received' | 'assigned' | 'recalled';
+/** Demo keys the fixture signs with: the district leader's own, and the district's seal. */
+export type FixtureKey = 'leader.district' | 'seal.district';
 
 /** What the access test offers example builders. */
 export interface AccessFixture {
@@ -126,7 +135,128 @@ export interface AccessFixture {
   newPerson(): Promise<{ id: number; username: string }>;
   /** The id of a demo account. */
   personId(username: string): Promise<number>;
+  /**
+   * A new document of the district — signed by its Bí thư (leader.district), addressed
+   * to the branches under it and to its members — brought to `state`, with the ETag of
+   * its current version. `shared` returns one document per state for the whole run.
+   */
+  documentAt(state: FixtureDocumentState, shared?: boolean): Promise<{ id: string; etag: string }>;
+  /** The delivery to the persona branch of a new district document, brought to `state`. */
+  deliveryAt(state: FixtureDeliveryState, shared?: boolean): Promise<number>;
+  /** A request as one of the personas. */
+  as(
+    persona: Persona,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }>;
+  /** Base64 DER of a demo key's certificate and chain. */
+  certificateOf(key: FixtureKey): Promise<{ certificate: string; chain: string[] }>;
+  /** Signs base64 bytes with a demo key, as a token would; answers the base64 value. */
+  signWith(key: FixtureKey, toBeSigned: string): Promise<string>;
+  /** A report request of the district to its branches (one per run). */
+  districtReportRequest(): Promise<string>;
 }
+
+/**
+ * Examples for a route that uses its target up (an edit, a signature): each caller who
+ * must succeed gets a fresh target, the others share one — they are refused before
+ * anything changes.
+ */
+export function examplesWithFreshTargets(
+  allow: readonly Persona[],
+  request: (fixture: AccessFixture, fresh: boolean, persona: Persona) => Promise<ExampleRequest>,
+  notFoundFor?: readonly Persona[],
+): AccessExamples {
+  return {
+    allow,
+    ...(notFoundFor ? { notFoundFor } : {}),
+    request: (fixture, persona) => request(fixture, allow.includes(persona), persona),
+  };
+}
+
+/** Persona groups the examples use, by what they hold over the target district. */
+export const ACCESS_GROUPS = {
+  /** Roles that draft for the district: at the city or in the district (and its API token, a clerk). */
+  drafters: [
+    'clerk.city',
+    'drafter.city',
+    'leader.city',
+    'clerk.district',
+    'drafter.district',
+    'leader.district',
+    'token.district',
+  ],
+  /** The office of the district, or above it. */
+  office: ['clerk.city', 'clerk.district', 'token.district'],
+  /** Leaders and clerks of the district, or above it. */
+  leadersAndClerks: ['clerk.city', 'leader.city', 'clerk.district', 'leader.district', 'token.district'],
+  /** Everyone holding a role in the district or above it. */
+  districtAndAbove: [
+    'admin',
+    'auditor.city',
+    'clerk.city',
+    'drafter.city',
+    'leader.city',
+    'clerk.district',
+    'drafter.district',
+    'leader.district',
+    'auditor.district',
+    'token.district',
+  ],
+  /** Below or beside the district: they must not learn its documents exist. */
+  belowOrBeside: [
+    'clerk.ward',
+    'secretary.branch',
+    'member.branch',
+    'drafter.otherDistrict',
+    'auditor.otherDistrict',
+  ],
+  /** Everyone in the district and under it (its members read what is addressed to them). */
+  inDistrict: [
+    'clerk.district',
+    'drafter.district',
+    'leader.district',
+    'auditor.district',
+    'token.district',
+    'clerk.ward',
+    'secretary.branch',
+    'member.branch',
+  ],
+  /** Everyone with a role over the persona branch: the branch, its ward, its district, the city. */
+  branchAndAbove: [
+    'admin',
+    'auditor.city',
+    'clerk.city',
+    'drafter.city',
+    'leader.city',
+    'clerk.district',
+    'drafter.district',
+    'leader.district',
+    'auditor.district',
+    'clerk.ward',
+    'secretary.branch',
+    'member.branch',
+    'token.district',
+  ],
+  /** The office of the branch, or above it. */
+  branchOffice: ['clerk.city', 'clerk.district', 'clerk.ward', 'secretary.branch', 'token.district'],
+  /** Leaders over the branch. */
+  branchLeaders: ['leader.city', 'leader.district', 'secretary.branch'],
+  /** Office or leaders over the branch, and the member the work is assigned to. */
+  branchHandlers: [
+    'clerk.city',
+    'leader.city',
+    'clerk.district',
+    'leader.district',
+    'clerk.ward',
+    'secretary.branch',
+    'member.branch',
+    'token.district',
+  ],
+  /** Beside the district. */
+  beside: ['drafter.otherDistrict', 'auditor.otherDistrict'],
+} as const satisfies Record<string, readonly Persona[]>;
 
 export interface AccessExamples {
   /** Who must succeed (2xx); everyone else must be refused: 401 when anonymous, else 403 or 404. */

@@ -17,7 +17,13 @@ import type { Actor } from '../../db/people';
 import { DomainError } from '../../domain/errors';
 import type { Role } from '../../domain/org';
 import { holdsRole, LEADING_ROLES, OFFICE_ROLES } from '../authorization';
-import { defineRoute } from '../route';
+import {
+  ACCESS_GROUPS,
+  type AccessFixture,
+  defineRoute,
+  type FixtureDeliveryState,
+  type Persona,
+} from '../route';
 import { problem, unitIdParams } from '../schemas';
 
 const deliveryIdParams = z.strictObject({ id: z.coerce.number().int().positive('must be a delivery id') });
@@ -100,6 +106,11 @@ const getDelivery = defineRoute({
   access: { kind: 'signed_in' },
   params: deliveryIdParams,
   responses: { 200: { description: 'The delivery', schema: deliveryView }, 404: problem('No such delivery') },
+  accessExamples: {
+    allow: ACCESS_GROUPS.branchAndAbove,
+    notFoundFor: ACCESS_GROUPS.beside,
+    request: async (f) => ({ path: `/deliveries/${await f.deliveryAt('delivered', true)}` }),
+  },
   async handler({ actor, params, ctx }) {
     const { delivery } = await deliveryFor(ctx, actor, params.id);
     return { status: 200, body: view(delivery) };
@@ -129,6 +140,32 @@ const ACTION_SUMMARIES: Record<DeliveryAction, string> = {
   confirm_recall: 'Confirm a recall (xác nhận thu hồi)',
 };
 
+/** Who may take each action on the persona branch's delivery, and from which state. */
+const ACTION_EXAMPLES: Record<
+  DeliveryAction,
+  {
+    allow: readonly Persona[];
+    state: FixtureDeliveryState;
+    body: (f: AccessFixture) => Promise<unknown> | unknown;
+  }
+> = {
+  read: { allow: ACCESS_GROUPS.branchAndAbove, state: 'delivered', body: () => ({}) },
+  receive: { allow: ACCESS_GROUPS.branchOffice, state: 'delivered', body: () => ({}) },
+  return: {
+    allow: ACCESS_GROUPS.branchOffice,
+    state: 'delivered',
+    body: () => ({ reason: 'Sai đơn vị nhận (access test)' }),
+  },
+  assign: {
+    allow: ACCESS_GROUPS.branchLeaders,
+    state: 'received',
+    body: async (f) => ({ assigneeId: await f.personId('dangvien.phucxa1.2') }),
+  },
+  start: { allow: ACCESS_GROUPS.branchHandlers, state: 'assigned', body: () => ({}) },
+  complete: { allow: ACCESS_GROUPS.branchHandlers, state: 'received', body: () => ({}) },
+  confirm_recall: { allow: ACCESS_GROUPS.branchOffice, state: 'recalled', body: () => ({}) },
+};
+
 function actionRoute<A extends DeliveryAction>(action: A) {
   const path = action === 'confirm_recall' ? 'confirm-recall' : action;
   return defineRoute({
@@ -140,6 +177,16 @@ function actionRoute<A extends DeliveryAction>(action: A) {
     access: { kind: 'signed_in' },
     params: deliveryIdParams,
     body: actionBodies[action],
+    // One delivery per action: every caller allowed repeats the same action on it, which
+    // answers as done; the others are refused before anything changes.
+    accessExamples: {
+      allow: ACTION_EXAMPLES[action].allow,
+      notFoundFor: ACCESS_GROUPS.beside,
+      request: async (f) => ({
+        path: `/deliveries/${await f.deliveryAt(ACTION_EXAMPLES[action].state, true)}/${path}`,
+        body: await ACTION_EXAMPLES[action].body(f),
+      }),
+    },
     responses: {
       200: { description: 'Done (or had already been done)', schema: deliveryView },
       403: problem('Not your role in this unit'),
@@ -228,6 +275,11 @@ const inbox = defineRoute({
       }),
     },
     404: problem('No such unit'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: (f) => ({ path: `/org-units/${f.units.district}/inbox` }),
   },
   async handler({ actor, params, query, ctx }) {
     const [unit] = await ctx.sequelize.query<{ path: string }>('SELECT path FROM org_unit WHERE id = $1', {

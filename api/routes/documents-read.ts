@@ -11,10 +11,28 @@ import { DomainError } from '../../domain/errors';
 import { isPkiError } from '../../pki/errors';
 import { PdfReader } from '../../pki/pdf/reader';
 import { assertDocumentVisible } from '../authorization';
-import { defineRoute } from '../route';
+import { ACCESS_GROUPS, defineRoute, SIGNED_IN_PERSONAS } from '../route';
 import { documentIdParams, problem } from '../schemas';
 
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
+/** The smallest well-formed one-page PDF, for examples. */
+const MINIMAL_PDF = (() => {
+  const objects = [
+    '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n',
+    '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n',
+    '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((object) => {
+    const at = pdf.length;
+    pdf += object;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 4\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  return `${pdf}trailer << /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+})();
 
 const pdf = defineRoute({
   method: 'get',
@@ -26,6 +44,11 @@ const pdf = defineRoute({
   access: { kind: 'signed_in' },
   params: documentIdParams,
   responses: { 200: { description: 'The PDF', contentType: 'application/pdf' }, 404: problem('No PDF yet') },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => ({ path: `/documents/${(await f.documentAt('approved', true)).id}/pdf` }),
+  },
   async handler({ actor, params, ctx, res }) {
     await assertDocumentVisible(ctx.sequelize, actor, params.id);
     const [row] = await ctx.sequelize.query<{ sha256: string | null; number: string | null }>(
@@ -79,6 +102,11 @@ const progress = defineRoute({
       }),
     },
     404: problem('No such document'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => ({ path: `/documents/${await f.districtDocument()}/progress` }),
   },
   async handler({ actor, params, query, ctx }) {
     const doc = await assertDocumentVisible(ctx.sequelize, actor, params.id);
@@ -153,6 +181,10 @@ const uploadAttachment = defineRoute({
     413: problem('Too large'),
     415: problem('Send application/pdf'),
   },
+  accessExamples: {
+    allow: SIGNED_IN_PERSONAS,
+    request: () => ({ path: '/attachments', raw: { body: MINIMAL_PDF, contentType: 'application/pdf' } }),
+  },
   async handler({ req, ctx }) {
     if (!req.is('application/pdf')) {
       throw Object.assign(new Error('send the attachment as application/pdf'), {
@@ -221,6 +253,7 @@ const notices = defineRoute({
       }),
     },
   },
+  accessExamples: { allow: SIGNED_IN_PERSONAS, request: () => ({ path: '/me/notices' }) },
   async handler({ actor, query, ctx }) {
     const paths = actor.roles.map((r) => r.unitPath);
     const rows = await ctx.sequelize.query<{
@@ -262,6 +295,10 @@ const markNoticeRead = defineRoute({
   access: { kind: 'signed_in' },
   params: documentIdParams,
   responses: { 204: { description: 'Recorded (once)' }, 404: problem('No such notice for you') },
+  accessExamples: {
+    allow: ACCESS_GROUPS.inDistrict,
+    request: async (f) => ({ path: `/documents/${(await f.documentAt('dispatched', true)).id}/read` }),
+  },
   async handler({ actor, params, req, ctx }) {
     const paths = actor.roles.map((r) => r.unitPath);
     const [audience] = await ctx.sequelize.query<{ ok: boolean }>(
@@ -321,6 +358,7 @@ const notifications = defineRoute({
       }),
     },
   },
+  accessExamples: { allow: SIGNED_IN_PERSONAS, request: () => ({ path: '/me/notifications' }) },
   async handler({ actor, query, ctx }) {
     const unitIds = actor.roles
       .filter((r) => ['clerk', 'leader', 'branch_secretary'].includes(r.role))

@@ -19,7 +19,7 @@ import { assertDocumentVisible, DRAFTING_ROLES, holdsRole } from '../authorizati
 import { checkDraftReferences } from '../draft-checks';
 import { draftFields } from '../draft-schema';
 import { documentEtag } from '../etag';
-import { defineRoute } from '../route';
+import { ACCESS_GROUPS, defineRoute } from '../route';
 import { documentIdParams, problem, uuid } from '../schemas';
 
 export const createDocumentBody = z
@@ -111,6 +111,18 @@ const createDocument = defineRoute({
   // Secrecy is checked first, on the raw body, so a secret document is refused even
   // when the rest of it is malformed — and nothing of it is stored or logged.
   before: (req) => refuseSecret(typeof req.body?.secrecy === 'string' ? req.body.secrecy : undefined),
+  accessExamples: {
+    allow: ACCESS_GROUPS.drafters,
+    request: (f) => ({
+      path: '/documents',
+      body: {
+        type: 'CT',
+        subject: 'Về kiểm tra quyền truy cập (access test)',
+        body: ['Nội dung kiểm tra.'],
+        issuingUnitId: f.units.district,
+      },
+    }),
+  },
   async handler({ req, actor, body: input, ctx }) {
     const issuingUnitId =
       input.issuingUnitId ?? actor.roles.find((r) => DRAFTING_ROLES.includes(r.role))?.unitId;
@@ -244,6 +256,11 @@ const getDocument = defineRoute({
   access: { kind: 'signed_in' },
   params: documentIdParams,
   responses: { 200: { description: 'The document', schema: documentView }, 404: problem('No such document') },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => ({ path: `/documents/${await f.districtDocument()}` }),
+  },
   async handler({ actor, params }) {
     const document = await DocumentRow.findByPk(params.id);
     const unit = document ? await OrgUnit.findByPk(document.issuingUnitId) : null;
@@ -290,6 +307,11 @@ const getTimeline = defineRoute({
   responses: {
     200: { description: 'Events, oldest first', schema: timelineView },
     404: problem('No such document'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => ({ path: `/documents/${await f.districtDocument()}/timeline` }),
   },
   async handler({ actor, params, ctx }) {
     const [row] = await ctx.sequelize.query<{ path: string }>(

@@ -4,8 +4,9 @@
  * organisation, then asks the document's workflow through an Update, which answers with
  * the result or a clear refusal (wrong person, wrong state, stale version).
  */
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { z } from 'zod';
+import type { Actor } from '../../db/people';
 import type { ApprovalStepSpec } from '../../domain/approval';
 import { DomainError } from '../../domain/errors';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
@@ -32,7 +33,7 @@ import {
 import { checkDraftReferences } from '../draft-checks';
 import { draftContentSchema } from '../draft-schema';
 import { documentEtag, requireIfMatch } from '../etag';
-import { defineRoute, type RouteInput } from '../route';
+import { ACCESS_GROUPS, defineRoute, examplesWithFreshTargets, type RouteInput } from '../route';
 import { documentIdParams, problem } from '../schemas';
 import { certificateOf, personalKeyOf, sealKeyOf, withStoredKey } from '../signing';
 import { updateDocument } from '../workflow-call';
@@ -79,6 +80,14 @@ const editDraft = defineRoute({
     ...refusals,
     412: problem('Stale ETag'),
   },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.drafters, async (f, fresh) => {
+    const draft = await f.documentAt('draft', !fresh);
+    return {
+      path: `/documents/${draft.id}/draft`,
+      headers: { 'If-Match': draft.etag },
+      body: { subject: 'Thông báo đã sửa (access test)', body: ['Nội dung đã sửa.'] },
+    };
+  }),
   async handler(input) {
     const { params, body, ctx, req } = input;
     const row = await documentForRole(
@@ -129,6 +138,10 @@ const submit = defineRoute({
     approval: z.array(approvalStep).max(20).optional(),
   }),
   responses: { 200: { description: 'In review', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.drafters, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('draft', !fresh)).id}/submit`,
+    body: { version: 1 },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     const row = await documentForRole(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'submit it');
@@ -191,6 +204,10 @@ const decide = defineRoute({
     version: z.number().int().positive().describe('The version you read'),
   }),
   responses: { 200: { description: 'Recorded', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(['leader.district'], async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('in_review', !fresh)).id}/decision`,
+    body: { decision: 'approve', version: 1 },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
@@ -208,6 +225,15 @@ const decide = defineRoute({
     };
   },
 });
+
+/** The document, when the actor is its chosen signer: the signer signs, nobody else (403). */
+async function chosenSignerOf(sequelize: Sequelize, actor: Actor, documentId: string) {
+  const document = await assertDocumentVisible(sequelize, actor, documentId);
+  if (document.signerPersonId !== actor.personId) {
+    throw new DomainError('forbidden', 'only the signer chosen for this document may sign it');
+  }
+  return document;
+}
 
 const passphraseBody = z.strictObject({
   passphrase: z.string().min(1).max(1_000).describe('Unlocks the key for this one signature; never stored'),
@@ -240,9 +266,13 @@ const sign = defineRoute({
     200: { description: 'Signed (PAdES B-T, certification DocMDP 2)', schema: summary },
     ...refusals,
   },
+  accessExamples: examplesWithFreshTargets(['leader.district'], async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('approved', !fresh)).id}/signature`,
+    body: { passphrase: 'vanthu-demo' },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
-    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
+    await chosenSignerOf(ctx.sequelize, input.actor, params.id);
     const key = await personalKeyOf(ctx.sequelize, input.actor.personId);
     const actor = actorOf(input);
     // The key is unlocked first: a wrong passphrase changes nothing in the workflow.
@@ -272,9 +302,13 @@ const prepareSignature = defineRoute({
   params: documentIdParams,
   body: externalPrepareBody,
   responses: { 200: { description: 'What to sign', schema: prepared }, ...refusals },
+  accessExamples: examplesWithFreshTargets(['leader.district'], async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('approved', !fresh)).id}/signature/prepare`,
+    body: await f.certificateOf('leader.district'),
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
-    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
+    await chosenSignerOf(ctx.sequelize, input.actor, params.id);
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, prepareSignatureUpdate, {
@@ -296,9 +330,36 @@ const completeSignature = defineRoute({
   params: documentIdParams,
   body: externalCompleteBody,
   responses: { 200: { description: 'Signed', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(['leader.district'], async (f, fresh, persona) => {
+    const { id } = await f.documentAt('approved', !fresh);
+    if (!fresh) {
+      return {
+        path: `/documents/${id}/signature/complete`,
+        body: {
+          sessionId: '00000000-0000-4000-8000-000000000000',
+          signatureValue: 'AAAAAAAAAAAAAAAAAAAAAA==',
+        },
+      };
+    }
+    const ready = (
+      await f.as(
+        persona,
+        'POST',
+        `/documents/${id}/signature/prepare`,
+        await f.certificateOf('leader.district'),
+      )
+    ).body as { sessionId: string; toBeSigned: string };
+    return {
+      path: `/documents/${id}/signature/complete`,
+      body: {
+        sessionId: ready.sessionId,
+        signatureValue: await f.signWith('leader.district', ready.toBeSigned),
+      },
+    };
+  }),
   async handler(input) {
     const { params, body, ctx } = input;
-    await assertDocumentVisible(ctx.sequelize, input.actor, params.id);
+    await chosenSignerOf(ctx.sequelize, input.actor, params.id);
     return {
       status: 200,
       body: await updateDocument(ctx.temporal, params.id, completeSignatureUpdate, {
@@ -322,6 +383,10 @@ const issue = defineRoute({
     200: { description: 'Issued (PAdES B-LTA) and being dispatched', schema: summary },
     ...refusals,
   },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.office, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('signed', !fresh)).id}/issue`,
+    body: { passphrase: 'vanthu-demo' },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     const row = await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
@@ -353,6 +418,10 @@ const prepareIssue = defineRoute({
   params: documentIdParams,
   body: externalPrepareBody,
   responses: { 200: { description: 'What to sign, and the number taken', schema: prepared }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.office, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('signed', !fresh)).id}/issue/prepare`,
+    body: await f.certificateOf('seal.district'),
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
@@ -377,6 +446,28 @@ const completeIssue = defineRoute({
   params: documentIdParams,
   body: externalCompleteBody,
   responses: { 200: { description: 'Issued', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.office, async (f, fresh, persona) => {
+    const { id } = await f.documentAt('signed', !fresh);
+    if (!fresh) {
+      return {
+        path: `/documents/${id}/issue/complete`,
+        body: {
+          sessionId: '00000000-0000-4000-8000-000000000000',
+          signatureValue: 'AAAAAAAAAAAAAAAAAAAAAA==',
+        },
+      };
+    }
+    const ready = (
+      await f.as(persona, 'POST', `/documents/${id}/issue/prepare`, await f.certificateOf('seal.district'))
+    ).body as { sessionId: string; toBeSigned: string };
+    return {
+      path: `/documents/${id}/issue/complete`,
+      body: {
+        sessionId: ready.sessionId,
+        signatureValue: await f.signWith('seal.district', ready.toBeSigned),
+      },
+    };
+  }),
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
@@ -402,6 +493,10 @@ const recall = defineRoute({
   params: documentIdParams,
   body: reasonBody,
   responses: { 200: { description: 'Recalled', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.leadersAndClerks, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('dispatched', !fresh)).id}/recall`,
+    body: { reason: 'Thu hồi để kiểm tra quyền' },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, [...LEADING_ROLES, 'clerk'], 'recall it');
@@ -425,6 +520,10 @@ const cancel = defineRoute({
   params: documentIdParams,
   body: reasonBody,
   responses: { 200: { description: 'Cancelled', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.drafters, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('draft', !fresh)).id}/cancel`,
+    body: { reason: 'Không ban hành nữa' },
+  })),
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'cancel it');
@@ -447,6 +546,9 @@ const close = defineRoute({
   access: { kind: 'role', roles: OFFICE_ROLES },
   params: documentIdParams,
   responses: { 200: { description: 'Closed', schema: summary }, ...refusals },
+  accessExamples: examplesWithFreshTargets(ACCESS_GROUPS.office, async (f, fresh) => ({
+    path: `/documents/${(await f.documentAt('dispatched', !fresh)).id}/close`,
+  })),
   async handler(input) {
     const { params, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'close it');

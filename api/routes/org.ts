@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OrgUnit } from '../../db/models';
 import { DomainError } from '../../domain/errors';
 import { UNIT_KINDS } from '../../domain/org';
-import { defineRoute } from '../route';
+import { defineRoute, SIGNED_IN_PERSONAS } from '../route';
 import { problem, unitIdParams } from '../schemas';
 
 const unitSummary = z.object({
@@ -26,6 +26,7 @@ const getUnit = defineRoute({
   access: { kind: 'signed_in' },
   params: unitIdParams,
   responses: { 200: { description: 'The unit', schema: unitView }, 404: problem('No such unit') },
+  accessExamples: { allow: SIGNED_IN_PERSONAS, request: (f) => ({ path: `/org-units/${f.units.district}` }) },
   async handler({ params }) {
     const unit = await OrgUnit.findByPk(params.id);
     if (!unit) throw new DomainError('not_found', `no unit ${params.id}`);

@@ -13,7 +13,7 @@ import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { UNIT_KINDS } from '../../domain/org';
-import { checkPeriod, REPORT_KINDS } from '../../domain/reports';
+import { checkPeriod, periodOf, REPORT_KINDS } from '../../domain/reports';
 import {
   openedUpdate,
   REPORT_REQUEST_WORKFLOW,
@@ -21,7 +21,7 @@ import {
 } from '../../workflows/report-definitions';
 import type { reportRequestWorkflow } from '../../workflows/report-request';
 import { holdsRole, LEADING_ROLES, OFFICE_ROLES } from '../authorization';
-import { defineRoute } from '../route';
+import { ACCESS_GROUPS, defineRoute } from '../route';
 import { problem, unitIdParams } from '../schemas';
 
 const REQUESTER_ROLES = [...OFFICE_ROLES, ...LEADING_ROLES];
@@ -73,6 +73,18 @@ const createRequest = defineRoute({
     201: { description: 'Requested; every expected unit is notified', schema: opened },
     400: problem('Invalid request'),
     403: problem('Not the office or leaders of that unit'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.leadersAndClerks,
+    request: (f) => ({
+      path: '/report-requests',
+      body: {
+        requestingUnitId: f.units.district,
+        kind: 'general',
+        period: periodOf(new Date()),
+        dueAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      },
+    }),
   },
   async handler({ req, actor, body, ctx }) {
     checkPeriod(body.period, 'body.period');
@@ -137,6 +149,11 @@ const compliance = defineRoute({
       }),
     },
     404: problem('No such request'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => ({ path: `/report-requests/${await f.districtReportRequest()}` }),
   },
   async handler({ actor, params, ctx }) {
     const [request] = await ctx.sequelize.query<{
@@ -222,6 +239,11 @@ const listRequests = defineRoute({
       }),
     },
   },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: (f) => ({ path: `/org-units/${f.units.district}/report-requests` }),
+  },
   async handler({ actor, params, ctx }) {
     const [unit] = await ctx.sequelize.query<{ path: string }>('SELECT path FROM org_unit WHERE id = $1', {
       bind: [params.id],
@@ -292,7 +314,14 @@ const createSchedule = defineRoute({
   }),
   responses: {
     201: { description: 'Scheduled', schema: scheduleView },
-    409: problem('Already scheduled for this unit and kind'),
+    200: { description: 'The existing schedule, changed to these terms', schema: scheduleView },
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.leadersAndClerks,
+    request: (f) => ({
+      path: '/report-schedules',
+      body: { requestingUnitId: f.units.district, kind: 'general' },
+    }),
   },
   async handler({ actor, body, ctx }) {
     const unit = await requesterUnit(ctx, actor, body.requestingUnitId);
@@ -321,10 +350,17 @@ const createSchedule = defineRoute({
         memo: { requestingUnitId: unit.id, dueDay: body.dueDay },
       });
     } catch (error) {
-      if (error instanceof ScheduleAlreadyRunning) {
-        throw new DomainError('conflict', `reports of this kind are already scheduled for ${unit.name}`);
-      }
-      throw error;
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      // Setting the schedule again changes it: the same unit asks once a month, on the new terms.
+      await ctx.temporal.schedule.getHandle(scheduleId).update((previous) => ({
+        ...previous,
+        spec: {
+          calendars: [{ dayOfMonth: body.dayOfMonth, hour: body.hour, minute: 0 }],
+          timezone: 'Asia/Ho_Chi_Minh',
+        },
+        action: { ...previous.action, args: [input] } as typeof previous.action,
+      }));
+      return { status: 200, body: await describeSchedule(ctx.temporal, scheduleId, body.dueDay) };
     }
     return { status: 201, body: await describeSchedule(ctx.temporal, scheduleId, body.dueDay) };
   },
@@ -366,6 +402,17 @@ const getSchedule = defineRoute({
   access: { kind: 'signed_in' },
   params: z.strictObject({ id: z.coerce.number().int().positive(), kind: z.enum(REPORT_KINDS) }),
   responses: { 200: { description: 'The schedule', schema: scheduleView }, 404: problem('Not scheduled') },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => {
+      await f.as('clerk.district', 'POST', '/report-schedules', {
+        requestingUnitId: f.units.district,
+        kind: 'general',
+      });
+      return { path: `/org-units/${f.units.district}/report-schedules/general` };
+    },
+  },
   async handler({ actor, params, ctx }) {
     const [unit] = await ctx.sequelize.query<{ path: string }>('SELECT path FROM org_unit WHERE id = $1', {
       bind: [params.id],

@@ -23,6 +23,7 @@ import {
 } from '../../api/route';
 import { API_ROUTES } from '../../api/routes';
 import { ROLES } from '../../domain/org';
+import { lifecycleFixture } from '../support/access-fixture';
 import { ApiClient, type ApiResponse } from '../support/http';
 import { type TestSystem, testSystem } from '../support/system';
 
@@ -64,58 +65,8 @@ const BELOW_OR_BESIDE: readonly Persona[] = [
   'auditor.otherDistrict',
 ];
 
-/**
- * Examples for routes whose declarations do not carry them yet (the document lifecycle
- * is being built); each belongs next to its route's `access` and moves there.
- */
-const EXAMPLES_KEPT_HERE: Record<string, AccessExamples> = {
-  createDocument: {
-    allow: [
-      'clerk.city',
-      'drafter.city',
-      'leader.city',
-      'clerk.district',
-      'drafter.district',
-      'leader.district',
-      'token.district',
-    ],
-    request: (f) => ({
-      path: '/documents',
-      body: {
-        type: 'CT',
-        subject: 'Về kiểm tra quyền truy cập (access test)',
-        body: ['Nội dung kiểm tra.'],
-        issuingUnitId: f.units.district,
-      },
-    }),
-  },
-  getDocument: {
-    allow: DISTRICT_AND_ABOVE,
-    notFoundFor: BELOW_OR_BESIDE,
-    request: async (f) => ({ path: `/documents/${await f.districtDocument()}` }),
-  },
-  getDocumentTimeline: {
-    allow: DISTRICT_AND_ABOVE,
-    notFoundFor: BELOW_OR_BESIDE,
-    request: async (f) => ({ path: `/documents/${await f.districtDocument()}/timeline` }),
-  },
-  getDispatchProgress: {
-    allow: DISTRICT_AND_ABOVE,
-    notFoundFor: BELOW_OR_BESIDE,
-    request: async (f) => ({ path: `/documents/${await f.districtDocument()}/progress` }),
-  },
-  getOrgUnit: { allow: SIGNED_IN_PERSONAS, request: (f) => ({ path: `/org-units/${f.units.district}` }) },
-  inbox: {
-    allow: DISTRICT_AND_ABOVE,
-    notFoundFor: BELOW_OR_BESIDE,
-    request: (f) => ({ path: `/org-units/${f.units.district}/inbox` }),
-  },
-  myNotices: { allow: SIGNED_IN_PERSONAS, request: () => ({ path: '/me/notices' }) },
-  myNotifications: { allow: SIGNED_IN_PERSONAS, request: () => ({ path: '/me/notifications' }) },
-};
-
 function examplesOf(route: RouteDefinition): AccessExamples | undefined {
-  return route.accessExamples ?? EXAMPLES_KEPT_HERE[route.operationId];
+  return route.accessExamples;
 }
 
 function pathPattern(route: RouteDefinition): RegExp {
@@ -188,6 +139,7 @@ describe('api: every route, every role', () => {
         );
         return { id: row!.id, username };
       },
+      ...lifecycleFixture(system, clients, units),
       personId: async (username) => {
         const [row] = await system.sequelize.query<{ id: number }>(
           'SELECT id FROM person WHERE username = $1',
@@ -234,12 +186,17 @@ describe('api: every route, every role', () => {
           client = await new ApiClient(system.baseUrl).signIn(USERS[persona as keyof typeof USERS]);
         }
         const query = example.query ? `?${new URLSearchParams(example.query)}` : '';
-        const response: ApiResponse = await client.send(
-          route.method.toUpperCase(),
-          `${API_PREFIX}${example.path}${query}`,
-          route.body ? example.body : undefined,
-          example.headers ?? {},
-        );
+        const response: ApiResponse = example.raw
+          ? await client.request(route.method.toUpperCase(), `${API_PREFIX}${example.path}${query}`, {
+              body: example.raw.body,
+              headers: { 'content-type': example.raw.contentType, ...example.headers },
+            })
+          : await client.send(
+              route.method.toUpperCase(),
+              `${API_PREFIX}${example.path}${query}`,
+              route.body ? example.body : undefined,
+              example.headers ?? {},
+            );
         const allowed = examples.allow.includes(persona);
         const expected = allowed
           ? '2xx'
