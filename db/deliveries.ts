@@ -11,6 +11,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import { appendAudit } from './audit';
 import { registerOf, takeNumber } from './registers';
+import { enqueueWebhook } from './webhooks';
 
 export type DeliveryStatus =
   | 'delivered'
@@ -168,6 +169,16 @@ export async function applyDeliveryAction(
       { bind: values, type: QueryTypes.SELECT, transaction },
     );
     await audit(sequelize, transaction, delivery, input, detail);
+    if (input.action === 'receive' || input.action === 'complete') {
+      await enqueueWebhook(sequelize, transaction, {
+        type: input.action === 'receive' ? 'delivery.received' : 'delivery.completed',
+        unitIds: [delivery.recipient_unit_id],
+        documentId: delivery.document_id,
+        data: { deliveryId: delivery.id, recipientUnitId: delivery.recipient_unit_id, ...detail },
+        occurredAt: input.at,
+        idempotencyKey: `delivery:${delivery.id}:${input.action}`,
+      });
+    }
     return { delivery: { ...updated!, id: Number(updated!.id) }, changed: true };
   });
 }

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
+import { enqueueWebhook } from '../../db/webhooks';
 import type { DraftContent } from '../../domain/document';
 import type { RecipientSpec } from '../../domain/recipients';
 import type { ActorRef } from '../../workflows/definitions';
@@ -64,18 +65,33 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
                 bind: [spec.unitId, input.afterUnitId, input.limit, spec.unitKind],
               };
         const at = `$${units.bind.length + 2}`;
-        const [row] = await sequelize.query<{ last: number | null; scanned: number; created: number }>(
+        const [row] = await sequelize.query<{
+          last: number | null;
+          scanned: number;
+          created: number;
+          recipients: number[] | null;
+        }>(
           `WITH batch AS (${units.sql}),
                 ins AS (
                   INSERT INTO delivery (document_id, recipient_unit_id, status, delivered_at)
                   SELECT $1, id, 'delivered', ${at}::timestamptz FROM batch
-                  ON CONFLICT (document_id, recipient_unit_id) DO NOTHING RETURNING 1)
+                  ON CONFLICT (document_id, recipient_unit_id) DO NOTHING RETURNING recipient_unit_id)
            SELECT (SELECT max(id) FROM batch) AS last, (SELECT count(*)::int FROM batch) AS scanned,
-                  (SELECT count(*)::int FROM ins) AS created`,
+                  (SELECT count(*)::int FROM ins) AS created, (SELECT array_agg(recipient_unit_id) FROM ins) AS recipients`,
           { bind: [input.documentId, ...units.bind, input.at], type: QueryTypes.SELECT, transaction },
         );
-        const { last, scanned, created } = row!;
+        const { last, scanned, created, recipients } = row!;
         await auditBatch(input, transaction, created, { spec: input.specIndex, after: input.afterUnitId });
+        if (recipients?.length) {
+          await enqueueWebhook(sequelize, transaction, {
+            type: 'delivery.delivered',
+            unitIds: recipients,
+            documentId: input.documentId,
+            data: { deliveries: recipients.length },
+            occurredAt: new Date(input.at),
+            idempotencyKey: `${input.workflowId}:delivered:${input.specIndex}:${input.afterUnitId}`,
+          });
+        }
         return {
           created,
           lastUnitId: last ?? input.afterUnitId,
@@ -165,6 +181,20 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
              ON CONFLICT (dedupe_key) DO NOTHING`,
             { bind: [input.documentId, input.at, input.workflowId, OPEN_STATUSES], transaction },
           );
+        }
+        if (input.kind === 'reminder' && marked!.n > 0) {
+          const overdue = await sequelize.query<{ recipient_unit_id: number }>(
+            `SELECT recipient_unit_id FROM delivery WHERE document_id = $1 AND status = ANY($2::text[])`,
+            { bind: [input.documentId, OPEN_STATUSES], type: QueryTypes.SELECT, transaction },
+          );
+          await enqueueWebhook(sequelize, transaction, {
+            type: 'delivery.overdue',
+            unitIds: overdue.map((o) => o.recipient_unit_id),
+            documentId: input.documentId,
+            data: { overdueUnits: overdue.map((o) => o.recipient_unit_id) },
+            occurredAt: new Date(input.at),
+            idempotencyKey: `${input.workflowId}:overdue`,
+          });
         }
         await auditDocument(sequelize, transaction, {
           documentId: input.documentId,

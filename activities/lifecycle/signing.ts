@@ -15,6 +15,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { getBlob, putBlob } from '../../db/blobs';
 import { notify } from '../../db/notifications';
 import { cancelEntry, registerOf, takeNumber } from '../../db/registers';
+import { enqueueWebhook } from '../../db/webhooks';
 import { partyNumber } from '../../domain/numbering';
 import { vietnamDate } from '../../domain/time';
 import { isPkiError } from '../../pki/errors';
@@ -496,6 +497,28 @@ export function signingActivities({ sequelize, pki, publicUrl }: LifecycleDeps) 
           number: stored.number,
           issued_at: input.at,
           issued_pdf_sha256: issuedPdfSha256,
+        });
+        const [issuer] = await sequelize.query<{
+          issuing_unit_id: number;
+          type_code: string;
+          subject: string;
+        }>('SELECT issuing_unit_id, type_code, subject FROM document WHERE id = $1', {
+          bind: [input.documentId],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
+        await enqueueWebhook(sequelize, transaction, {
+          type: 'document.issued',
+          unitIds: [issuer!.issuing_unit_id],
+          documentId: input.documentId,
+          data: {
+            number: stored.number,
+            type: issuer!.type_code,
+            subject: issuer!.subject,
+            pdfSha256: issuedPdfSha256,
+          },
+          occurredAt: new Date(input.at),
+          idempotencyKey: `${input.workflowId}:issued`,
         });
         await auditDocument(sequelize, transaction, {
           documentId: input.documentId,

@@ -180,5 +180,15 @@ describe('lifecycle: a directive from draft to the branches and back', function 
       { bind: [id], type: QueryTypes.SELECT },
     );
     expect(counts!.deliveries).to.equal(counts!.branches);
+
+    // Other systems hear of it: the events are in the webhook outbox, once each.
+    const events = await system.sequelize.query<{ type: string; n: number }>(
+      'SELECT type, count(*)::int AS n FROM webhook_event WHERE document_id = $1 GROUP BY type ORDER BY type',
+      { bind: [id], type: QueryTypes.SELECT },
+    );
+    expect(events).to.deep.equal([
+      { type: 'delivery.delivered', n: 1 },
+      { type: 'document.issued', n: 1 },
+    ]);
   });
 });
