@@ -53,13 +53,18 @@ export async function appendAudit(
     const chain = auditChainFor(entry);
     byChain.set(chain, [...(byChain.get(chain) ?? []), entry]);
   }
+  // Every head involved is locked in one statement, in chain order (so two writers never
+  // deadlock), and advanced in one statement after the entries are hashed.
+  const chains = [...byChain.keys()].sort((a, b) => a - b);
+  const heads = await sequelize.query<{ chain: number; seq: string; hash: string }>(
+    'SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY($1::smallint[]) ORDER BY chain FOR UPDATE',
+    { bind: [chains], type: QueryTypes.SELECT, transaction },
+  );
+  if (heads.length !== chains.length) throw new Error('an audit chain has no head row');
   const rows: unknown[][] = [];
-  for (const chain of [...byChain.keys()].sort((a, b) => a - b)) {
-    const [head] = await sequelize.query<{ seq: string; hash: string }>(
-      'SELECT seq, hash FROM audit_chain_head WHERE chain = $1 FOR UPDATE',
-      { bind: [chain], type: QueryTypes.SELECT, transaction },
-    );
-    if (!head) throw new Error(`audit chain ${chain} has no head row`);
+  const advanced: Array<{ chain: number; seq: number; hash: string }> = [];
+  for (const head of heads) {
+    const chain = Number(head.chain);
     let seq = Number(head.seq);
     let prevHash = head.hash;
     for (const entry of byChain.get(chain)!) {
@@ -95,11 +100,16 @@ export async function appendAudit(
       ]);
       prevHash = hash;
     }
-    await sequelize.query('UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE chain = $1', {
-      bind: [chain, seq, prevHash],
-      transaction,
-    });
+    advanced.push({ chain, seq, hash: prevHash });
   }
+  await sequelize.query(
+    `UPDATE audit_chain_head h SET seq = v.seq, hash = v.hash
+       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS v(chain, seq, hash) WHERE h.chain = v.chain`,
+    {
+      bind: [advanced.map((a) => a.chain), advanced.map((a) => a.seq), advanced.map((a) => a.hash)],
+      transaction,
+    },
+  );
   // 13 parameters a row; PostgreSQL allows 65,535 per statement.
   const width = COLUMNS.length;
   for (let start = 0; start < rows.length; start += 1_000) {

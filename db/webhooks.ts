@@ -232,3 +232,41 @@ export async function markDispatched(sequelize: Sequelize, ids: readonly string[
     { bind: [[...ids]] },
   );
 }
+
+/**
+ * Many events in one statement (acknowledgments arrive by the thousand): each event once by
+ * its idempotency key, and one delivery per matching subscription.
+ */
+export async function enqueueWebhooks(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  events: readonly WebhookEventInput[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sequelize.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::uuid[], $6::jsonb[], $7::text[])
+         AS e(id, type, occurred_at, unit_ids, document_id, data, idempotency_key)),
+     inserted AS (
+       INSERT INTO webhook_event (id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
+       SELECT id, type, occurred_at, unit_ids::int[], document_id, data, idempotency_key FROM input
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, type, unit_ids)
+     INSERT INTO webhook_delivery (event_id, subscription_id)
+     SELECT DISTINCT e.id, s.id FROM inserted e
+       JOIN webhook_subscription s ON s.active AND s.deleted_at IS NULL AND e.type = ANY (s.events)
+       JOIN org_unit su ON su.id = s.unit_id
+      WHERE EXISTS (SELECT 1 FROM org_unit eu WHERE eu.id = ANY (e.unit_ids) AND eu.path LIKE su.path || '%')`,
+    {
+      bind: [
+        events.map(() => randomUUID()),
+        events.map((e) => e.type),
+        events.map((e) => e.occurredAt ?? new Date()),
+        events.map((e) => `{${e.unitIds.join(',')}}`),
+        events.map((e) => e.documentId ?? null),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => e.idempotencyKey ?? null),
+      ],
+      transaction,
+    },
+  );
+}

@@ -12,6 +12,7 @@ import {
   type DeliveryAction,
   type DeliveryRow,
   findDelivery,
+  type LockedDelivery,
 } from '../../db/deliveries';
 import type { Actor } from '../../db/people';
 import { DomainError } from '../../domain/errors';
@@ -77,24 +78,32 @@ const ACTION_ROLES: Record<DeliveryAction, readonly Role[] | 'any'> = {
   complete: 'any',
 };
 
-async function unitPath(ctx: { sequelize: import('sequelize').Sequelize }, unitId: number): Promise<string> {
-  const [row] = await ctx.sequelize.query<{ path: string }>('SELECT path FROM org_unit WHERE id = $1', {
-    bind: [unitId],
-    type: QueryTypes.SELECT,
-  });
-  return row!.path;
-}
-
 /** The delivery if the actor belongs to its recipient unit (or above); else "not found". */
 async function deliveryFor(
   ctx: { sequelize: import('sequelize').Sequelize },
   actor: Actor,
   id: number,
-): Promise<{ delivery: DeliveryRow; path: string }> {
+): Promise<LockedDelivery> {
   const delivery = await findDelivery(ctx.sequelize, id);
-  const path = delivery ? await unitPath(ctx, delivery.recipient_unit_id) : '';
-  if (!delivery || !holdsRole(actor, path)) throw new DomainError('not_found', `no delivery ${id}`);
-  return { delivery, path };
+  if (!delivery || !holdsRole(actor, delivery.unit_path))
+    throw new DomainError('not_found', `no delivery ${id}`);
+  return delivery;
+}
+
+/** Whether `actor` may take `action` on the delivery: "not found" outside their units, "forbidden" without the role. */
+function refusalFor(actor: Actor, action: DeliveryAction, delivery: LockedDelivery): DomainError | null {
+  if (!holdsRole(actor, delivery.unit_path))
+    return new DomainError('not_found', `no delivery ${delivery.id}`);
+  const roles = ACTION_ROLES[action];
+  const mayHandle =
+    action === 'start' || action === 'complete'
+      ? delivery.assignee_id === actor.personId ||
+        holdsRole(actor, delivery.unit_path, [...OFFICE_ROLES, ...LEADING_ROLES])
+      : true;
+  if ((roles !== 'any' && !holdsRole(actor, delivery.unit_path, roles)) || !mayHandle) {
+    return new DomainError('forbidden', `your role in this unit does not allow: ${ACTION_SUMMARIES[action]}`);
+  }
+  return null;
 }
 
 const getDelivery = defineRoute({
@@ -112,8 +121,7 @@ const getDelivery = defineRoute({
     request: async (f) => ({ path: `/deliveries/${await f.deliveryAt('delivered', true)}` }),
   },
   async handler({ actor, params, ctx }) {
-    const { delivery } = await deliveryFor(ctx, actor, params.id);
-    return { status: 200, body: view(delivery) };
+    return { status: 200, body: view(await deliveryFor(ctx, actor, params.id)) };
   },
 });
 
@@ -194,25 +202,16 @@ function actionRoute<A extends DeliveryAction>(action: A) {
       409: problem('Not possible in the delivery’s state'),
     },
     async handler({ req, actor, params, body, ctx }) {
-      const { delivery, path: recipientPath } = await deliveryFor(ctx, actor, params.id);
-      const roles = ACTION_ROLES[action];
-      const isAssignee = delivery.assignee_id === actor.personId;
-      const mayHandle =
-        action === 'start' || action === 'complete'
-          ? isAssignee || holdsRole(actor, recipientPath, [...OFFICE_ROLES, ...LEADING_ROLES])
-          : true;
-      if ((roles !== 'any' && !holdsRole(actor, recipientPath, roles)) || !mayHandle) {
-        throw new DomainError(
-          'forbidden',
-          `your role in this unit does not allow: ${ACTION_SUMMARIES[action]}`,
-        );
-      }
       const input = body as { reason?: string; assigneeId?: number; handleDue?: string };
       if (action === 'assign') {
+        // Rare: checked up front. Every other action is decided in its batch, on the locked row.
+        const delivery = await deliveryFor(ctx, actor, params.id);
+        const refusal = refusalFor(actor, action, delivery);
+        if (refusal) throw refusal;
         const [member] = await ctx.sequelize.query<{ ok: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM role_assignment r JOIN org_unit u ON u.id = r.unit_id
                            WHERE r.person_id = $1 AND u.path LIKE $2 || '%') AS ok`,
-          { bind: [input.assigneeId, recipientPath], type: QueryTypes.SELECT },
+          { bind: [input.assigneeId, delivery.unit_path], type: QueryTypes.SELECT },
         );
         if (!member?.ok)
           throw new DomainError('validation', 'the handler must belong to this unit', 'body.assigneeId');
@@ -226,6 +225,7 @@ function actionRoute<A extends DeliveryAction>(action: A) {
         ...(input.assigneeId ? { assigneeId: input.assigneeId } : {}),
         ...(input.handleDue ? { handleDue: input.handleDue } : {}),
         at: new Date(),
+        authorize: (locked) => refusalFor(actor, action, locked),
       });
       return { status: 200, body: view(after) };
     },

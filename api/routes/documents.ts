@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { DocumentRow, DocumentTypeRow, DocumentVersion, OrgUnit } from '../../db/models';
+import { readDocumentView } from '../../db/document-read';
+import { DocumentTypeRow, OrgUnit } from '../../db/models';
 import { type DraftContent, refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
 import type { DocumentSummary } from '../../domain/lifecycle';
@@ -15,7 +16,7 @@ import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { checkBranchMeeting } from '../../domain/reports';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
-import { assertDocumentVisible, DRAFTING_ROLES, holdsRole } from '../authorization';
+import { assertDocumentVisible, DRAFTING_ROLES, holdsRole, reachablePathPatterns } from '../authorization';
 import { checkDraftReferences } from '../draft-checks';
 import { draftFields } from '../draft-schema';
 import { documentEtag } from '../etag';
@@ -59,6 +60,7 @@ const documentSummary = z
 const documentView = z
   .object({
     id: uuid,
+    number: z.string().nullable().describe('Số, ký hiệu — once issued'),
     type: z.string(),
     subject: z.string(),
     status: z.enum(DOCUMENT_STATUSES),
@@ -68,6 +70,8 @@ const documentView = z
     currentVersion: z.number(),
     versions: z.array(z.object({ version: z.number(), sha256: z.string(), createdAt: z.string() })),
     workflowId: z.string(),
+    responseDue: z.string().nullable(),
+    issuedAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -261,37 +265,19 @@ const getDocument = defineRoute({
     notFoundFor: ACCESS_GROUPS.belowOrBeside,
     request: async (f) => ({ path: `/documents/${await f.districtDocument()}` }),
   },
-  async handler({ actor, params }) {
-    const document = await DocumentRow.findByPk(params.id);
-    const unit = document ? await OrgUnit.findByPk(document.issuingUnitId) : null;
-    // Another unit's document is "not found", not "forbidden": its existence is private.
-    if (!document || !unit || !holdsRole(actor, unit.path)) {
-      throw new DomainError('not_found', `no document ${params.id}`);
-    }
-    const versions = await DocumentVersion.findAll({
-      where: { documentId: params.id },
-      attributes: ['version', 'sha256', 'createdAt', 'createdBy'],
-      order: [['version', 'ASC']],
+  async handler({ actor, params, ctx }) {
+    const view = await readDocumentView(ctx.sequelize, params.id, {
+      personId: actor.personId,
+      reach: reachablePathPatterns(actor),
+      rolePaths: actor.roles.map((r) => r.unitPath),
     });
-    const current = versions[versions.length - 1]!;
+    // Another unit's document is "not found", not "forbidden": its existence is private.
+    if (!view) throw new DomainError('not_found', `no document ${params.id}`);
+    const current = view.versions[view.versions.length - 1]!;
     return {
       status: 200,
-      headers: { ETag: documentEtag({ id: document.id, version: current.version, sha256: current.sha256 }) },
-      body: {
-        id: document.id,
-        number: document.number,
-        type: document.typeCode,
-        subject: document.subject,
-        status: document.status,
-        urgency: document.urgency,
-        issuingUnit: { id: unit.id, code: unit.code, name: unit.name },
-        createdBy: document.createdBy,
-        currentVersion: document.currentVersion,
-        versions: versions.map((v) => ({ version: v.version, sha256: v.sha256, createdAt: v.createdAt })),
-        workflowId: document.workflowId,
-        createdAt: document.createdAt,
-        updatedAt: document.updatedAt,
-      },
+      headers: { ETag: documentEtag({ id: view.id, version: current.version, sha256: current.sha256 }) },
+      body: view,
     };
   },
 });
