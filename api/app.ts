@@ -11,6 +11,7 @@ import { problemHandler, sendProblem } from './problem';
 import { REFERENCE_PAGE_CSP, referencePage } from './reference-page';
 import { type ApiContext, mountRoutes } from './route';
 import { API_ROUTES } from './routes';
+import { mountWeb } from './web';
 
 export type AppDependencies = ApiContext;
 
@@ -95,6 +96,7 @@ export function createApp(deps: AppDependencies): Express {
     });
   });
   app.use('/api/v1', api);
+  mountWeb(app);
 
   app.use(problemHandler(logger));
   return app;

@@ -10,6 +10,7 @@ import { orgRoutes } from './org';
 import { reportRoutes } from './reports';
 import { sessionRoutes } from './session';
 import { tokenRoutes } from './tokens';
+import { webSupportRoutes } from './web-support';
 import { webhookRoutes } from './webhooks';
 
 export const API_ROUTES: readonly RouteDefinition[] = [
@@ -24,4 +25,5 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...tokenRoutes,
   ...auditRoutes,
   ...webhookRoutes,
+  ...webSupportRoutes,
 ];
