@@ -4,8 +4,9 @@
  * UPDATE while appending, so writers to the same chain queue and writers to different
  * chains do not. Chains are locked in ascending order so two transactions never deadlock.
  */
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import { type AuditFields, auditChainFor, auditEntryHash } from '../domain/audit-chain';
+import { sqlIn } from './sql';
 
 export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & {
   at?: Date;
@@ -36,12 +37,13 @@ export async function appendAudit(
   entries: readonly AuditEntry[],
 ): Promise<number> {
   if (entries.length === 0) return 0;
+  const sql = sqlIn(transaction);
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== null);
   let fresh = entries;
   if (keys.length > 0) {
-    const seen = await sequelize.query<{ idempotency_key: string }>(
+    const seen = await sql<{ idempotency_key: string }>(
       'SELECT idempotency_key FROM audit_event WHERE idempotency_key = ANY($1::text[])',
-      { bind: [keys], type: QueryTypes.SELECT, transaction },
+      [keys],
     );
     const logged = new Set(seen.map((r) => r.idempotency_key));
     fresh = entries.filter((e) => e.idempotencyKey === null || !logged.has(e.idempotencyKey));
@@ -56,9 +58,9 @@ export async function appendAudit(
   // Every head involved is locked in one statement, in chain order (so two writers never
   // deadlock), and advanced in one statement after the entries are hashed.
   const chains = [...byChain.keys()].sort((a, b) => a - b);
-  const heads = await sequelize.query<{ chain: number; seq: string; hash: string }>(
+  const heads = await sql<{ chain: number; seq: string; hash: string }>(
     'SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY($1::smallint[]) ORDER BY chain FOR UPDATE',
-    { bind: [chains], type: QueryTypes.SELECT, transaction },
+    [chains],
   );
   if (heads.length !== chains.length) throw new Error('an audit chain has no head row');
   const rows: unknown[][] = [];
@@ -102,28 +104,18 @@ export async function appendAudit(
     }
     advanced.push({ chain, seq, hash: prevHash });
   }
-  await sequelize.query(
+  await sql(
     `UPDATE audit_chain_head h SET seq = v.seq, hash = v.hash
        FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS v(chain, seq, hash) WHERE h.chain = v.chain`,
-    {
-      bind: [advanced.map((a) => a.chain), advanced.map((a) => a.seq), advanced.map((a) => a.hash)],
-      transaction,
-    },
+    [advanced.map((a) => a.chain), advanced.map((a) => a.seq), advanced.map((a) => a.hash)],
   );
-  // 13 parameters a row; PostgreSQL allows 65,535 per statement.
-  const width = COLUMNS.length;
-  for (let start = 0; start < rows.length; start += 1_000) {
-    const chunk = rows.slice(start, start + 1_000);
-    const placeholders = chunk.map(
-      (_, i) => `(${Array.from({ length: width }, (_, j) => `$${i * width + j + 1}`).join(',')})`,
-    );
-    await sequelize.query(
-      `INSERT INTO audit_event (${COLUMNS.join(', ')}) VALUES ${placeholders.join(',')}`,
-      {
-        bind: chunk.flat(),
-        transaction,
-      },
-    );
-  }
+  // Column arrays through unnest: one statement text whatever the number of entries.
+  const column = (i: number) => rows.map((row) => row[i]);
+  await sql(
+    `INSERT INTO audit_event (${COLUMNS.join(', ')})
+     SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::timestamptz[], $4::int[], $5::int[], $6::text[], $7::text[],
+                          $8::uuid[], $9::char(64)[], $10::jsonb[], $11::text[], $12::char(64)[], $13::char(64)[])`,
+    COLUMNS.map((_, i) => column(i)),
+  );
   return rows.length;
 }

@@ -17,6 +17,7 @@ import { type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
 import { type AuditEntry, appendAudit } from './audit';
 import { CURRENT_TERM } from './registers';
+import { sqlIn } from './sql';
 import { enqueueWebhooks, type WebhookEventInput } from './webhooks';
 
 export type DeliveryStatus =
@@ -149,7 +150,7 @@ export interface BatchOptions {
   maxInFlight: number;
 }
 
-const DEFAULT_BATCH: BatchOptions = { maxBatch: 200, maxWaitMs: 2, maxInFlight: 3 };
+const DEFAULT_BATCH: BatchOptions = { maxBatch: 200, maxWaitMs: 2, maxInFlight: 1 };
 
 class DeliveryActionBatcher {
   private queue: Pending[] = [];
@@ -215,11 +216,12 @@ export function applyDeliveryAction(
 
 async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Promise<void> {
   const outcomes = await sequelize.transaction(async (transaction) => {
+    const sql = sqlIn(transaction);
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
-    const locked = await sequelize.query<LockedDelivery>(
+    const locked = await sql<LockedDelivery>(
       `SELECT d.*, u.path AS unit_path FROM delivery d JOIN org_unit u ON u.id = d.recipient_unit_id
         WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d`,
-      { bind: [ids], type: QueryTypes.SELECT, transaction },
+      [ids],
     );
     const current = new Map(locked.map((row) => [Number(row.id), { ...row, id: Number(row.id) }]));
     const changes: Change[] = [];
@@ -318,18 +320,16 @@ async function numberReceipts(
   transaction: Transaction,
   changes: Change[],
 ): Promise<void> {
+  const sql = sqlIn(transaction);
   const receipts = changes.filter((c) => c.pending.input.action === 'receive');
   if (receipts.length === 0) return;
   const units = [...new Set(receipts.map((c) => c.before.recipient_unit_id))].sort((a, b) => a - b);
-  await sequelize.query(
+  await sql(
     `INSERT INTO register (unit_id, direction, scheme, sequence_policy, reset_policy, term)
      SELECT u, 'incoming', $2, $3, $4, $5 FROM unnest($1::int[]) AS u ON CONFLICT (unit_id, direction) DO NOTHING`,
-    {
-      bind: [units, INCOMING_POLICY.scheme, INCOMING_POLICY.sequence, INCOMING_POLICY.reset, CURRENT_TERM],
-      transaction,
-    },
+    [units, INCOMING_POLICY.scheme, INCOMING_POLICY.sequence, INCOMING_POLICY.reset, CURRENT_TERM],
   );
-  const registers = await sequelize.query<{
+  const registers = await sql<{
     id: number;
     unit_id: number;
     sequence_policy: RegisterPolicy['sequence'];
@@ -338,14 +338,10 @@ async function numberReceipts(
     term: string;
   }>(
     `SELECT id, unit_id, scheme, sequence_policy, reset_policy, term FROM register WHERE direction = 'incoming' AND unit_id = ANY($1::int[])`,
-    {
-      bind: [units],
-      type: QueryTypes.SELECT,
-      transaction,
-    },
+    [units],
   );
   const registerOf = new Map(registers.map((r) => [r.unit_id, r]));
-  const documents = await sequelize.query<{
+  const documents = await sql<{
     id: string;
     number: string | null;
     type_code: string;
@@ -355,7 +351,7 @@ async function numberReceipts(
   }>(
     `SELECT d.id, d.number, d.type_code, d.subject, u.name AS issuer, d.issued_at
        FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id WHERE d.id = ANY($1::uuid[])`,
-    { bind: [[...new Set(receipts.map((c) => c.before.document_id))]], type: QueryTypes.SELECT, transaction },
+    [[...new Set(receipts.map((c) => c.before.document_id))]],
   );
   const documentOf = new Map(documents.map((d) => [d.id, d]));
 
@@ -386,7 +382,7 @@ async function numberReceipts(
     (a, b) =>
       a.registerId - b.registerId || a.series.localeCompare(b.series) || a.period.localeCompare(b.period),
   );
-  const advanced = await sequelize.query<{
+  const advanced = await sql<{
     register_id: number;
     series: string;
     period: string;
@@ -396,16 +392,12 @@ async function numberReceipts(
      SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
      ON CONFLICT (register_id, series, period) DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
      RETURNING register_id, series, period, last_sequence`,
-    {
-      bind: [
-        ordered.map((o) => o.registerId),
-        ordered.map((o) => o.series),
-        ordered.map((o) => o.period),
-        ordered.map((o) => o.n),
-      ],
-      type: QueryTypes.SELECT,
-      transaction,
-    },
+    [
+      ordered.map((o) => o.registerId),
+      ordered.map((o) => o.series),
+      ordered.map((o) => o.period),
+      ordered.map((o) => o.n),
+    ],
   );
   const next = new Map<string, number>();
   for (const a of advanced) {
@@ -440,13 +432,13 @@ async function numberReceipts(
     ]);
   }
   const column = (i: number) => entries.map((e) => e[i]);
-  await sequelize.query(
+  await sql(
     `INSERT INTO register_entry (register_id, series, period, sequence, number, status, document_id, delivery_id,
         recorded_at, recorded_by, details)
      SELECT r, s, p, q, n, 'received', d, v, a, b, x
        FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::uuid[], $7::bigint[], $8::timestamptz[],
                    $9::int[], $10::jsonb[]) AS t(r, s, p, q, n, d, v, a, b, x)`,
-    { bind: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(column), transaction },
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(column),
   );
 }
 
@@ -456,6 +448,7 @@ async function writeDeliveries(
   transaction: Transaction,
   changes: Change[],
 ): Promise<void> {
+  const sql = sqlIn(transaction);
   const byAction = new Map<DeliveryAction, Change[]>();
   for (const change of changes) {
     const action = change.pending.input.action;
@@ -465,17 +458,17 @@ async function writeDeliveries(
     const ids = group.map((c) => c.before.id);
     const at = group.map((c) => c.pending.input.at);
     const person = group.map((c) => c.pending.input.personId);
-    const bind = (extra: unknown[][]) => ({ bind: [ids, at, person, ...extra], transaction });
+    const bind = (extra: unknown[][]) => [ids, at, person, ...extra];
     const from = 'FROM unnest($1::bigint[], $2::timestamptz[], $3::int[]';
     switch (action) {
       case 'read':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET read_at = v.a ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
           bind([]),
         );
         break;
       case 'receive':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET status = 'received', received_at = v.a, received_by = v.p, incoming_number = v.n,
                   read_at = coalesce(read_at, v.a)
              ${from}, $4::text[]) AS v(id, a, p, n) WHERE delivery.id = v.id`,
@@ -483,14 +476,14 @@ async function writeDeliveries(
         );
         break;
       case 'return':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET status = 'returned', returned_at = v.a, returned_reason = v.r
              ${from}, $4::text[]) AS v(id, a, p, r) WHERE delivery.id = v.id`,
           bind([group.map((c) => c.pending.input.reason ?? null)]),
         );
         break;
       case 'assign':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET status = 'assigned', assigned_at = v.a, assigned_by = v.p, assignee_id = v.h, handle_due = v.d
              ${from}, $4::int[], $5::timestamptz[]) AS v(id, a, p, h, d) WHERE delivery.id = v.id`,
           bind([
@@ -500,20 +493,20 @@ async function writeDeliveries(
         );
         break;
       case 'start':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET status = 'in_progress', in_progress_at = v.a ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
           bind([]),
         );
         break;
       case 'complete':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET status = 'completed', completed_at = v.a, completed_by = v.p
              ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
           bind([]),
         );
         break;
       case 'confirm_recall':
-        await sequelize.query(
+        await sql(
           `UPDATE delivery SET recall_confirmed_at = v.a, recall_confirmed_by = v.p
              ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
           bind([]),

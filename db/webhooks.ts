@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { sqlIn } from './sql';
 
 export const WEBHOOK_EVENTS = [
   'document.issued',
@@ -238,12 +239,12 @@ export async function markDispatched(sequelize: Sequelize, ids: readonly string[
  * its idempotency key, and one delivery per matching subscription.
  */
 export async function enqueueWebhooks(
-  sequelize: Sequelize,
+  _sequelize: Sequelize,
   transaction: Transaction,
   events: readonly WebhookEventInput[],
 ): Promise<void> {
   if (events.length === 0) return;
-  await sequelize.query(
+  await sqlIn(transaction)(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::uuid[], $6::jsonb[], $7::text[])
          AS e(id, type, occurred_at, unit_ids, document_id, data, idempotency_key)),
@@ -256,17 +257,14 @@ export async function enqueueWebhooks(
        JOIN webhook_subscription s ON s.active AND s.deleted_at IS NULL AND e.type = ANY (s.events)
        JOIN org_unit su ON su.id = s.unit_id
       WHERE EXISTS (SELECT 1 FROM org_unit eu WHERE eu.id = ANY (e.unit_ids) AND eu.path LIKE su.path || '%')`,
-    {
-      bind: [
-        events.map(() => randomUUID()),
-        events.map((e) => e.type),
-        events.map((e) => e.occurredAt ?? new Date()),
-        events.map((e) => `{${e.unitIds.join(',')}}`),
-        events.map((e) => e.documentId ?? null),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => e.idempotencyKey ?? null),
-      ],
-      transaction,
-    },
+    [
+      events.map(() => randomUUID()),
+      events.map((e) => e.type),
+      events.map((e) => e.occurredAt ?? new Date()),
+      events.map((e) => `{${e.unitIds.join(',')}}`),
+      events.map((e) => e.documentId ?? null),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.idempotencyKey ?? null),
+    ],
   );
 }

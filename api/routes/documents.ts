@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { readDocumentView } from '../../db/document-read';
+import { readDocumentView } from '../document-read';
 import { DocumentTypeRow, OrgUnit } from '../../db/models';
 import { type DraftContent, refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
@@ -16,7 +16,7 @@ import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { checkBranchMeeting } from '../../domain/reports';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
-import { assertDocumentVisible, DRAFTING_ROLES, holdsRole, reachablePathPatterns } from '../authorization';
+import { assertDocumentVisible, DRAFTING_ROLES, holdsRole } from '../authorization';
 import { checkDraftReferences } from '../draft-checks';
 import { draftFields } from '../draft-schema';
 import { documentEtag } from '../etag';
@@ -266,11 +266,7 @@ const getDocument = defineRoute({
     request: async (f) => ({ path: `/documents/${await f.districtDocument()}` }),
   },
   async handler({ actor, params, ctx }) {
-    const view = await readDocumentView(ctx.sequelize, params.id, {
-      personId: actor.personId,
-      reach: reachablePathPatterns(actor),
-      rolePaths: actor.roles.map((r) => r.unitPath),
-    });
+    const view = await readDocumentView(ctx.sequelize, params.id, actor);
     // Another unit's document is "not found", not "forbidden": its existence is private.
     if (!view) throw new DomainError('not_found', `no document ${params.id}`);
     const current = view.versions[view.versions.length - 1]!;
