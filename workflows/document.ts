@@ -17,6 +17,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -581,6 +582,11 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
     }
     const at = isoNow();
     await quick.markDispatched({ documentId: doc.summary.id, workflowId, deliveries: total, at });
+    // Added while documents were already running: older histories did not notify, and
+    // replay them unchanged (test/workflows/replay.test.ts).
+    if (patched('notify-on-dispatch')) {
+      await quick.notifyDispatched({ documentId: doc.summary.id, workflowId, deliveries: total, at });
+    }
     doc.dispatch = {
       at,
       ...(doc.content.responseDue ? { responseDue: doc.content.responseDue } : {}),

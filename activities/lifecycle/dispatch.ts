@@ -209,6 +209,27 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
       });
     },
 
+    /** Tells the drafter and the signer that their document went out, and to how many. */
+    async notifyDispatched(input: {
+      documentId: string;
+      workflowId: string;
+      deliveries: number;
+      at: string;
+    }) {
+      await inTransaction(sequelize, async (transaction) => {
+        await sequelize.query(
+          `INSERT INTO notification (recipient_person_id, kind, document_id, message, dedupe_key, created_at)
+           SELECT p, 'dispatched', d.id,
+                  'Văn bản ' || coalesce(d.number, '') || ' "' || d.subject || '" đã phát hành tới ' || $3::int || ' nơi nhận',
+                  $2::text || ':dispatched:' || p, $4::timestamptz
+             FROM document d, unnest(ARRAY[d.created_by, d.signer_person_id]) AS p
+            WHERE d.id = $1 AND p IS NOT NULL
+           ON CONFLICT (dedupe_key) DO NOTHING`,
+          { bind: [input.documentId, input.workflowId, input.deliveries, input.at], transaction },
+        );
+      });
+    },
+
     async countOpenDeliveries(input: { documentId: string }): Promise<{ open: number; total: number }> {
       const [row] = await sequelize.query<{ open: number; total: number }>(
         `SELECT count(*) FILTER (WHERE status = ANY($2::text[]))::int AS open, count(*)::int AS total

@@ -181,6 +181,14 @@ describe('lifecycle: a directive from draft to the branches and back', function 
     );
     expect(counts!.deliveries).to.equal(counts!.branches);
 
+    // The drafter and the signer hear that it went out.
+    const told = await system.sequelize.query<{ username: string }>(
+      `SELECT p.username FROM notification n JOIN person p ON p.id = n.recipient_person_id
+        WHERE n.document_id = $1 AND n.kind = 'dispatched' ORDER BY p.username`,
+      { bind: [id], type: QueryTypes.SELECT },
+    );
+    expect(told.map((t) => t.username)).to.deep.equal(['bithu.tu', 'chuyenvien.tu']);
+
     // Other systems hear of it: the events are in the webhook outbox, once each.
     const events = await system.sequelize.query<{ type: string; n: number }>(
       'SELECT type, count(*)::int AS n FROM webhook_event WHERE document_id = $1 GROUP BY type ORDER BY type',
