@@ -8,6 +8,7 @@ import { documentReadRoutes } from './documents-read';
 import { lifecycleRoutes } from './lifecycle';
 import { orgRoutes } from './org';
 import { reportRoutes } from './reports';
+import { searchRoutes } from './search';
 import { sessionRoutes } from './session';
 import { tokenRoutes } from './tokens';
 import { webSupportRoutes } from './web-support';
@@ -16,6 +17,7 @@ import { webhookRoutes } from './webhooks';
 export const API_ROUTES: readonly RouteDefinition[] = [
   ...sessionRoutes,
   ...documentRoutes,
+  ...searchRoutes,
   ...lifecycleRoutes,
   ...documentReadRoutes,
   ...deliveryRoutes,
