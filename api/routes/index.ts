@@ -5,6 +5,7 @@ import { auditRoutes } from './audit';
 import { deliveryRoutes } from './deliveries';
 import { documentRoutes } from './documents';
 import { documentReadRoutes } from './documents-read';
+import { evidenceRoutes } from './evidence';
 import { lifecycleRoutes } from './lifecycle';
 import { orgRoutes } from './org';
 import { reportRoutes } from './reports';
@@ -20,6 +21,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...searchRoutes,
   ...lifecycleRoutes,
   ...documentReadRoutes,
+  ...evidenceRoutes,
   ...deliveryRoutes,
   ...reportRoutes,
   ...orgRoutes,
