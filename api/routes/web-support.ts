@@ -15,8 +15,10 @@ import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { ROLES } from '../../domain/org';
 import {
   assertDocumentVisible,
+  DRAFTING_ROLES,
   findUnit,
   holdsRole,
+  LEADING_ROLES,
   OFFICE_ROLES,
   reachablePathPatterns,
 } from '../authorization';
@@ -238,6 +240,20 @@ const unitDocuments = defineRoute({
 
 // ------------------------------------------------------------------ one document's content
 
+const DOCUMENT_ACTIONS = [
+  'edit',
+  'submit',
+  'decide',
+  'sign',
+  'issue',
+  'recall',
+  'cancel',
+  'close',
+  'progress',
+  'timeline',
+] as const;
+type DocumentActionName = (typeof DOCUMENT_ACTIONS)[number];
+
 const approverView = z.object({
   personId: z.number(),
   name: z.string().nullable(),
@@ -277,8 +293,37 @@ const contentView = z
         }),
       )
       .describe('The latest approval round; empty for callers outside the issuing unit'),
+    actions: z
+      .array(z.enum(DOCUMENT_ACTIONS))
+      .describe('What the caller may do now (the api still decides when it is done)'),
   })
   .meta({ id: 'DocumentContent' });
+
+/** What the caller may do with the document in its state, by the rules the lifecycle routes apply. */
+function actionsFor(
+  actor: import('../../db/people').Actor,
+  document: { issuerPath: string; status: string; signerPersonId: number | null },
+  pendingApprover: boolean,
+): DocumentActionName[] {
+  const { issuerPath, status } = document;
+  const may = (roles: readonly import('../../domain/org').Role[]) => holdsRole(actor, issuerPath, roles);
+  const out: DocumentActionName[] = [];
+  const editable = status === 'draft' || status === 'changes_requested';
+  if (editable && may(DRAFTING_ROLES)) out.push('edit', 'submit');
+  if (status === 'in_review' && pendingApprover) out.push('decide');
+  if (status === 'approved' && document.signerPersonId === actor.personId) out.push('sign');
+  if (status === 'signed' && may(OFFICE_ROLES)) out.push('issue');
+  if (['issued', 'dispatched', 'closed'].includes(status) && may([...LEADING_ROLES, 'clerk']))
+    out.push('recall');
+  if (['draft', 'changes_requested', 'in_review', 'approved'].includes(status) && may(DRAFTING_ROLES)) {
+    out.push('cancel');
+  }
+  if (status === 'dispatched' && may(OFFICE_ROLES)) out.push('close');
+  if (['issued', 'dispatched', 'closed', 'recalled'].includes(status) && holdsRole(actor, issuerPath))
+    out.push('progress');
+  if (holdsRole(actor, issuerPath)) out.push('timeline');
+  return out;
+}
 
 const documentContent = defineRoute({
   method: 'get',
@@ -339,6 +384,11 @@ const documentContent = defineRoute({
     const insider =
       holdsRole(actor, visible.issuerPath) ||
       approval.some((step) => step.approvers.some((a) => a.personId === actor.personId));
+    const pendingApprover = approval.some(
+      (step) =>
+        step.status === 'open' &&
+        step.approvers.some((a) => a.personId === actor.personId && a.decision === null),
+    );
     const sha256 = row.sha256.trim();
     return {
       status: 200,
@@ -361,6 +411,7 @@ const documentContent = defineRoute({
         content: row.content,
         hasPdf: row.has_pdf,
         approval: insider ? approval : [],
+        actions: actionsFor(actor, visible, pendingApprover),
       },
     };
   },

@@ -1,0 +1,295 @@
+/**
+ * A directive from draft to a branch's completion, through the pages only, in headless
+ * Chromium, by four people in four browser contexts: the drafter of the city committee
+ * writes it (live PDF preview) and submits it; the Bí thư approves and signs it with his
+ * passphrase; the clerk issues it with the number the register forecast and follows the
+ * dispatch down to the branches; the secretary of a branch, on a phone, receives it
+ * (numbered in the branch's incoming register) and completes it. Then the dispatch page
+ * shows the completion, the signature panel shows two valid signatures, and the pages
+ * speak English on request.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { QueryTypes } from 'sequelize';
+import { type TestSystem, testSystem } from '../support/system';
+import {
+  fitsWidth,
+  launchChromium,
+  newPerson,
+  type Person,
+  PHONE,
+  screenshot,
+  signIn,
+  unlabelledControls,
+} from './browser';
+import { ensureWebBuilt } from './build-web';
+
+/** dd/mm/yyyy of a day `days` from now, in Vietnam. */
+function dayFromNow(days: number): string {
+  const at = new Date(Date.now() + days * 86_400_000 + 7 * 3_600_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear()}`;
+}
+
+/** How many dark pixels the canvases inside `selector` hold: a drawn page has thousands. */
+function inkOn(page: Page, selector: string): Promise<number> {
+  // Evaluated in the page (a string: the tests compile without the DOM library).
+  return page.evaluate<number>(`(() => {
+    let ink = 0;
+    for (const canvas of document.querySelectorAll(${JSON.stringify(`${selector} canvas`)})) {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 128 && data[i + 1] < 128 && data[i + 2] < 128) ink++;
+    }
+    return ink;
+  })()`);
+}
+
+describe('web: a directive from draft to a branch’s completion, through the pages', function () {
+  this.timeout(180_000);
+  let system: TestSystem;
+  let browser: Browser;
+  const people: Person[] = [];
+  // Unique, long and Vietnamese: it must wrap, not widen the page.
+  const subject = `Về tăng cường công tác chuyển đổi số, bảo đảm an toàn thông tin trong các cơ quan Đảng và hệ thống chính trị thành phố (${randomUUID().slice(0, 8)})`;
+  let documentId = '';
+  let number = '';
+
+  before(async function () {
+    this.timeout(300_000);
+    await ensureWebBuilt();
+    system = await testSystem();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    for (const person of people) await person.context.close().catch(() => undefined);
+    await browser?.close();
+  });
+
+  afterEach(function () {
+    const problems = people.flatMap((p) => p.problems.splice(0));
+    if (this.currentTest?.state === 'passed') expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  async function person(username: string, viewport?: { width: number; height: number }): Promise<Person> {
+    const p = await newPerson(browser, system.baseUrl, viewport);
+    people.push(p);
+    await signIn(p, username);
+    return p;
+  }
+
+  it('the drafter writes it with a live preview and submits it for approval', async () => {
+    const drafter = await person('chuyenvien.tu');
+    const { page } = drafter;
+    await screenshot(page, 'home');
+    await page.getByRole('link', { name: 'Văn bản đi' }).click();
+    await page.getByRole('link', { name: /Soạn văn bản mới/ }).click();
+    await page.getByLabel('Loại văn bản').selectOption('CT');
+    await page.getByLabel('Trích yếu').fill(subject);
+    await page
+      .getByLabel('Nội dung')
+      .fill(
+        'Thực hiện Nghị quyết số 57-NQ/TW của Bộ Chính trị về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia.\n# I. NHIỆM VỤ TRỌNG TÂM\n- Hoàn thành việc gửi, nhận văn bản điện tử có ký số giữa các cấp ủy.\n- Bảo đảm an toàn thông tin.',
+      );
+    // The first preview is drawn; an edit draws a new one.
+    await page.locator('#preview canvas.pdf-page').first().waitFor();
+    expect(await inkOn(page, '#preview')).to.be.greaterThan(2_000);
+    const redrawn = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/documents/preview') && r.status() === 200,
+    );
+    await page.getByRole('button', { name: /Thêm nơi nhận/ }).click();
+    await redrawn;
+    // Every branch under the city committee; the Bí thư signs; answers due in a week.
+    expect(await page.getByLabel('Cấp đơn vị nhận').inputValue()).to.equal('branch');
+    await page.getByLabel('Hạn trả lời của nơi nhận').fill(dayFromNow(7));
+    await page.locator('#doc-signer option', { hasText: 'Bí thư' }).first().waitFor({ state: 'attached' });
+    expect(await page.locator('#doc-signer option:checked').textContent()).to.match(/— Bí thư$/);
+    await page.locator('#preview canvas.pdf-page').first().waitFor();
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'compose', { fullPage: true });
+
+    // A refusal is shown next to its field: an empty subject.
+    await page.getByLabel('Trích yếu').fill('');
+    await page.getByRole('button', { name: 'Lưu dự thảo' }).click();
+    expect(await page.getByLabel('Trích yếu').getAttribute('required')).to.not.equal(null);
+    await page.getByLabel('Trích yếu').fill(subject);
+
+    await page.getByRole('button', { name: 'Trình duyệt' }).click();
+    await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
+    documentId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.locator('#facts').getByText('Đang trình duyệt').waitFor();
+  });
+
+  it('the leader approves it from his queue and signs it with his passphrase', async () => {
+    const leader = await person('bithu.tu');
+    const { page } = leader;
+    const queue = page.locator('#tasks-approve');
+    await queue.getByRole('link', { name: subject }).click();
+    await page.waitForURL(`**/documents/${documentId}/review`);
+    await page.locator('#pdf canvas.pdf-page').first().waitFor();
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'review');
+    // Returning needs a reason: the api's refusal lands under the comment field.
+    await page.getByRole('button', { name: 'Trả lại để sửa' }).click();
+    await page.locator('#comment-error').waitFor();
+    expect(await page.getByLabel('Ý kiến').getAttribute('aria-invalid')).to.equal('true');
+    await page.getByLabel('Ý kiến').fill('Đồng ý ban hành.');
+    await page.getByRole('button', { name: 'Duyệt', exact: true }).click();
+    await page.waitForURL(`**/documents/${documentId}`);
+    await page.locator('#facts').getByText('Đã duyệt').waitFor();
+    await page.locator('#approval').getByText('Đồng ý ban hành.').waitFor();
+
+    await page.locator('#actions').getByRole('link', { name: 'Ký số' }).click();
+    await page.waitForURL(`**/documents/${documentId}/sign`);
+    await page.locator('#pdf canvas.pdf-page').first().waitFor();
+    // A wrong passphrase is refused and changes nothing.
+    await page.getByLabel('Mật khẩu khóa ký').fill('sai mật khẩu');
+    await page.getByRole('button', { name: 'Ký', exact: true }).click();
+    await page.locator('#passphrase-error').waitFor();
+    expect(await page.getByLabel('Mật khẩu khóa ký').getAttribute('aria-describedby')).to.include(
+      'passphrase-error',
+    );
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'sign');
+    await page.getByLabel('Mật khẩu khóa ký').fill('vanthu-demo');
+    await page.getByRole('button', { name: 'Ký', exact: true }).click();
+    await page.getByText('Đã ký văn bản.').waitFor({ timeout: 60_000 });
+  });
+
+  it('the clerk issues it with the number the register forecast, and follows the dispatch', async () => {
+    const clerk = await person('vanthu.tu');
+    const { page } = clerk;
+    await page.locator('#tasks-issue').getByRole('link', { name: subject }).click();
+    await page.waitForURL(`**/documents/${documentId}/issue`);
+    const forecast = await page.locator('.next-number .number').textContent();
+    expect(forecast).to.match(/^Số \d{2,}-CT\/TU$/);
+    await page.locator('#pdf canvas.pdf-page').first().waitFor();
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'issue');
+    await page.getByLabel('Mật khẩu khóa con dấu của đơn vị').fill('vanthu-demo');
+    await page.getByRole('button', { name: 'Cấp số, đóng dấu và phát hành' }).click();
+    const issued = page.locator('[data-issued-number]');
+    await issued.waitFor({ timeout: 60_000 });
+    number = (await issued.getAttribute('data-issued-number'))!;
+    expect(`Số ${number}`).to.equal(forecast);
+
+    await page.getByRole('link', { name: 'Theo dõi phát hành' }).click();
+    await page.waitForURL(`**/documents/${documentId}/progress`);
+    // Every branch of the city got it: districts, then wards, then branches.
+    const [branches] = await system.sequelize.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM org_unit WHERE kind = 'branch'",
+      { type: QueryTypes.SELECT },
+    );
+    const all = `Tổng số nơi nhận: ${branches!.n}`;
+    // Dispatch runs in the background; the page shows what has arrived so far.
+    for (let i = 0; i < 50 && (await page.locator('#summary h2').textContent()) !== all; i++) {
+      await page.waitForTimeout(200);
+      await page.reload();
+      await page.locator('#summary h2').waitFor();
+    }
+    expect(await page.locator('#summary h2').textContent()).to.equal(all);
+    await page
+      .locator('#children')
+      .getByRole('link', { name: /Quận ủy Ba Đình/ })
+      .click();
+    await page
+      .locator('#children')
+      .getByRole('link', { name: /Đảng ủy phường Phúc Xá/ })
+      .click();
+    await page
+      .locator('#children')
+      .getByRole('link', { name: /Chi bộ Tổ dân phố số 1/ })
+      .waitFor();
+    expect(await page.locator('.breadcrumbs li').allTextContents()).to.deep.equal([
+      'Thành ủy Hà Nội',
+      'Quận ủy Ba Đình',
+      'Đảng ủy phường Phúc Xá',
+    ]);
+    expect(await page.locator('#summary h2').textContent()).to.equal('Tổng số nơi nhận: 3');
+    await screenshot(page, 'progress');
+  });
+
+  it('the branch secretary, on a phone, receives it and completes it', async () => {
+    // Signed in with the keyboard alone: the page puts the focus on its heading, Tab
+    // reaches the user name, Tab the password, Enter signs in.
+    const secretary = await newPerson(browser, system.baseUrl, PHONE);
+    people.push(secretary);
+    const { page } = secretary;
+    await page.goto('/inbox');
+    await page.waitForURL(/\/sign-in\?next=%2Finbox/);
+    await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.id')).to.equal('username');
+    await page.keyboard.type('dangvien.phucxa1.1');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('vanthu-demo');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/inbox');
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Trình đơn' }).click();
+    await page.getByRole('link', { name: 'Văn bản đến' }).click();
+    const row = page.locator('.inbox .item', { hasText: subject });
+    await row.waitFor();
+    expect(await row.getAttribute('class')).to.include('unread');
+    await row.getByText('Chưa đọc').first().waitFor();
+    expect(await fitsWidth(page)).to.equal(true);
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'inbox-phone', { fullPage: true });
+
+    await row.getByRole('link').click();
+    await page.locator('#delivery').getByText('Đã đến').waitFor();
+    await page.getByRole('button', { name: 'Tiếp nhận' }).click();
+    await page.locator('#delivery').getByText('Đã tiếp nhận').waitFor();
+    await page.locator('#delivery').getByText('Số đến').waitFor();
+    await page.locator('#signatures [data-verdict="valid"]').first().waitFor({ timeout: 60_000 });
+    await page.locator('#pdf canvas.pdf-page').first().waitFor();
+    expect(await fitsWidth(page)).to.equal(true);
+    expect(await unlabelledControls(page)).to.deep.equal([]);
+    await screenshot(page, 'delivery-phone', { fullPage: true });
+    await page.getByRole('button', { name: 'Hoàn thành' }).click();
+    await page.locator('#delivery').getByText('Hoàn thành').waitFor();
+
+    // Read now, and in the branch's incoming register.
+    await page.goto('/inbox');
+    expect(await page.locator('.inbox .item', { hasText: subject }).getAttribute('class')).to.not.include(
+      'unread',
+    );
+    await page.goto('/registers?book=incoming');
+    await page.locator('table.register').getByText(subject).waitFor();
+  });
+
+  it('the dispatch shows the completion, the signature panel two valid signatures, and English on request', async () => {
+    const clerk = people[2]!;
+    const { page } = clerk;
+    await page.goto(`/documents/${documentId}/progress`);
+    await page.locator('#summary').getByRole('progressbar', { name: 'Hoàn thành' }).first().waitFor();
+    expect(
+      await page.locator('#summary [role="progressbar"]').first().getAttribute('aria-valuenow'),
+    ).to.equal('1');
+
+    await page.goto(`/documents/${documentId}`);
+    const signatures = page.locator('#signatures');
+    await signatures.locator('[data-verdict]').first().waitFor({ timeout: 60_000 });
+    expect(await signatures.locator('.signature-report').getAttribute('data-verdict')).to.equal('valid');
+    expect(await signatures.locator('.signature').count()).to.be.greaterThanOrEqual(2);
+    await signatures.getByText('PAdES B-LTA').first().waitFor();
+    await page.locator('#timeline').getByText('Lấy số từ sổ văn bản đi').waitFor();
+    await page.locator('#pdf canvas.pdf-page').first().waitFor();
+    await screenshot(page, 'document', { fullPage: true });
+
+    await page.getByRole('button', { name: /English/ }).click();
+    await page.getByRole('heading', { name: 'Digital signatures' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).to.equal('en');
+    expect(await page.locator('#facts').textContent()).to.include('Dispatched');
+    // Dates stay day first in English too.
+    expect(await page.locator('#facts').textContent()).to.match(/\d{2}\/\d{2}\/\d{4}/);
+    await page.getByRole('button', { name: /Tiếng Việt/ }).click();
+    await page.getByRole('heading', { name: 'Chữ ký số' }).waitFor();
+
+    // The outgoing register carries it with its number.
+    await page.goto('/registers');
+    await page.locator('table.register').getByText(number).waitFor();
+    await screenshot(page, 'registers');
+  });
+});
