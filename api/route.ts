@@ -156,6 +156,8 @@ export interface AccessFixture {
   signWith(key: FixtureKey, toBeSigned: string): Promise<string>;
   /** A report request of the district to its branches (one per run). */
   districtReportRequest(): Promise<string>;
+  /** A district draft with an uploaded PDF attached (one per run). */
+  documentWithAttachment(): Promise<{ id: string; sha256: string }>;
 }
 
 /**

@@ -390,4 +390,53 @@ const notifications = defineRoute({
   },
 });
 
-export const documentReadRoutes = [pdf, progress, uploadAttachment, notices, markNoticeRead, notifications];
+const attachment = defineRoute({
+  method: 'get',
+  path: '/documents/:id/attachments/:sha256',
+  operationId: 'getAttachment',
+  summary: 'A PDF attached to a version of the document, by its SHA-256',
+  tag: 'documents',
+  access: { kind: 'signed_in' },
+  params: z.strictObject({
+    id: z.string().uuid('must be a document id (UUID)'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256'),
+  }),
+  responses: {
+    200: { description: 'The PDF', contentType: 'application/pdf' },
+    404: problem('No such attachment'),
+  },
+  accessExamples: {
+    allow: ACCESS_GROUPS.districtAndAbove,
+    notFoundFor: ACCESS_GROUPS.belowOrBeside,
+    request: async (f) => {
+      const { id, sha256 } = await f.documentWithAttachment();
+      return { path: `/documents/${id}/attachments/${sha256}` };
+    },
+  },
+  async handler({ actor, params, ctx, res }) {
+    await assertDocumentVisible(ctx.sequelize, actor, params.id);
+    const [row] = await ctx.sequelize.query<{ file_name: string }>(
+      `SELECT a->>'fileName' AS file_name FROM document_version v, jsonb_array_elements(v.content->'attachments') AS a
+        WHERE v.document_id = $1 AND a->>'sha256' = $2 LIMIT 1`,
+      { bind: [params.id, params.sha256], type: QueryTypes.SELECT },
+    );
+    if (!row) throw new DomainError('not_found', 'no such attachment on this document');
+    const bytes = await getBlob(ctx.sequelize, params.sha256);
+    res
+      .status(200)
+      .type('application/pdf')
+      .set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(row.file_name)}`)
+      .send(bytes);
+    return undefined;
+  },
+});
+
+export const documentReadRoutes = [
+  pdf,
+  attachment,
+  progress,
+  uploadAttachment,
+  notices,
+  markNoticeRead,
+  notifications,
+];

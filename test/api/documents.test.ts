@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
@@ -99,6 +101,36 @@ describe('api: drafting a directive (walking skeleton)', () => {
       { replacements: { id }, type: QueryTypes.SELECT },
     );
     expect(row!.n).to.equal(1);
+  });
+
+  it('keeps an attached PDF byte for byte and serves it under its hash with its Vietnamese file name', async () => {
+    const pdf = readFileSync(path.join(__dirname, '..', 'fixtures', 'minimal.pdf'));
+    const uploaded = await drafter.request<{ sha256: string }>('POST', '/api/v1/attachments', {
+      body: pdf,
+      headers: { 'content-type': 'application/pdf' },
+    });
+    expect(uploaded.status).to.equal(201);
+    expect(uploaded.body.sha256).to.equal(createHash('sha256').update(pdf).digest('hex'));
+    const created = await drafter.post<Created>('/api/v1/documents', {
+      ...directive,
+      attachments: [{ sha256: uploaded.body.sha256, fileName: 'Phụ lục 1 – danh sách.pdf' }],
+    });
+    expect(created.status).to.equal(201);
+
+    const url = `/api/v1/documents/${created.body.id}/attachments/${uploaded.body.sha256}`;
+    const download = await drafter.request<Uint8Array>('GET', url);
+    expect(download.status).to.equal(200);
+    expect(Buffer.from(download.body).equals(pdf)).to.equal(true);
+    expect(download.headers.get('content-disposition')).to.equal(
+      `attachment; filename*=UTF-8''${encodeURIComponent('Phụ lục 1 – danh sách.pdf')}`,
+    );
+    // A blob that exists but is not attached to this document is not served through it.
+    const other = await drafter.post<Created>('/api/v1/documents', directive);
+    const elsewhere = await drafter.request(
+      'GET',
+      `/api/v1/documents/${other.body.id}/attachments/${uploaded.body.sha256}`,
+    );
+    expect(elsewhere.status).to.equal(404);
   });
 
   describe('bad input', () => {

@@ -3,6 +3,8 @@
  * brought to each state through the real api, deliveries to the persona branch, and
  * signatures made with the demo keys, as a USB token would make them.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryTypes } from 'sequelize';
 import type {
@@ -20,7 +22,13 @@ import type { TestSystem } from './system';
 
 type LifecycleFixture = Pick<
   AccessFixture,
-  'documentAt' | 'deliveryAt' | 'as' | 'certificateOf' | 'signWith' | 'districtReportRequest'
+  | 'documentAt'
+  | 'deliveryAt'
+  | 'as'
+  | 'certificateOf'
+  | 'signWith'
+  | 'districtReportRequest'
+  | 'documentWithAttachment'
 >;
 
 /** The value made for `key`, made on first use. */
@@ -138,6 +146,7 @@ export function lifecycleFixture(
   const sharedDocuments = new Map<FixtureDocumentState, Promise<{ id: string; etag: string }>>();
   const sharedDeliveries = new Map<FixtureDeliveryState, Promise<number>>();
   let reportRequest: Promise<string> | undefined;
+  let attached: Promise<{ id: string; sha256: string }> | undefined;
 
   const keyRow = async (key: FixtureKey) => {
     const [row] = await system.sequelize.query<{
@@ -179,6 +188,30 @@ export function lifecycleFixture(
         (signer) => signer.sign(Buffer.from(toBeSigned, 'base64')),
       );
       return Buffer.from(value).toString('base64');
+    },
+    documentWithAttachment: () => {
+      attached ??= (async () => {
+        const drafter = client('drafter.district');
+        const pdf = readFileSync(path.join(__dirname, '..', 'fixtures', 'minimal.pdf'));
+        const uploaded = await ok(
+          'upload',
+          drafter.request<{ sha256: string }>('POST', '/api/v1/attachments', {
+            body: pdf,
+            headers: { 'content-type': 'application/pdf' },
+          }),
+        );
+        const created = await ok(
+          'create with attachment',
+          drafter.post<{ id: string }>('/api/v1/documents', {
+            type: 'TB',
+            subject: 'Thông báo có phụ lục (access test)',
+            body: ['Xem phụ lục kèm theo.'],
+            attachments: [{ sha256: uploaded.sha256, fileName: 'Phụ lục 1.pdf' }],
+          }),
+        );
+        return { id: created.id, sha256: uploaded.sha256 };
+      })();
+      return attached;
     },
     districtReportRequest: () => {
       reportRequest ??= ok(
