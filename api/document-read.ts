@@ -21,12 +21,21 @@ export interface DocumentView {
   workflowId: string;
   responseDue: string | null;
   issuedAt: string | null;
+  /** The issued document this one replaces (thay thế), when it is a replacement. */
+  replaces: DocumentLink | null;
+  /** The replacement that superseded this document, once it has been dispatched. */
+  replacedBy: DocumentLink | null;
   createdAt: string;
   updatedAt: string;
 }
 
+export interface DocumentLink {
+  id: string;
+  number: string | null;
+}
+
 const READ_DOCUMENT: PreparedQuery = {
-  name: 'vanthu_read_document_v2',
+  name: 'vanthu_read_document_v3',
   text: `
     SELECT json_build_object(
              'id', d.id, 'number', d.number, 'type', d.type_code, 'subject', d.subject, 'status', d.status,
@@ -37,6 +46,12 @@ const READ_DOCUMENT: PreparedQuery = {
                                                             'createdAt', v.created_at) ORDER BY v.version)
                             FROM document_version v WHERE v.document_id = d.id),
              'workflowId', d.workflow_id, 'responseDue', d.response_due, 'issuedAt', d.issued_at,
+             'replaces', (SELECT json_build_object('id', o.id, 'number', o.number)
+                            FROM document o WHERE o.id = d.replaces_document_id),
+             'replacedBy', (SELECT json_build_object('id', r.id, 'number', r.number)
+                              FROM document r
+                             WHERE r.replaces_document_id = d.id AND r.status IN ('dispatched', 'closed')
+                             ORDER BY r.issued_at LIMIT 1),
              'createdAt', d.created_at, 'updatedAt', d.updated_at) AS view,
            u.path, d.signer_person_id
       FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id

@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { readDocumentView } from '../document-read';
 import { DocumentTypeRow, OrgUnit } from '../../db/models';
 import { type DraftContent, refuseSecret, URGENCIES } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
@@ -17,6 +16,7 @@ import { checkBranchMeeting } from '../../domain/reports';
 import { createdUpdate, DOCUMENT_WORKFLOW, documentWorkflowId } from '../../workflows/definitions';
 import type { documentWorkflow } from '../../workflows/document';
 import { assertDocumentVisible, DRAFTING_ROLES, holdsRole } from '../authorization';
+import { readDocumentView } from '../document-read';
 import { checkDraftReferences } from '../draft-checks';
 import { draftFields } from '../draft-schema';
 import { documentEtag } from '../etag';
@@ -57,6 +57,8 @@ const documentSummary = z
   })
   .meta({ id: 'DocumentSummary' });
 
+const documentLink = z.object({ id: uuid, number: z.string().nullable() });
+
 const documentView = z
   .object({
     id: uuid,
@@ -72,6 +74,8 @@ const documentView = z
     workflowId: z.string(),
     responseDue: z.string().nullable(),
     issuedAt: z.string().nullable(),
+    replaces: documentLink.nullable().describe('The issued document this one replaces (thay thế)'),
+    replacedBy: documentLink.nullable().describe('The dispatched replacement that superseded this document'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

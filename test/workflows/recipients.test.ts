@@ -176,6 +176,103 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
     );
   });
 
+  it('issues a replacement: the copies of the old document freeze, each recipient confirms and gets the new one', async () => {
+    const ward = await unitId(system, 'Đảng ủy phường Phúc Xá');
+    const office = await officeOf(system, 'phucxa');
+    const recipients = [{ kind: 'units_under', unitId: ward, unitKind: 'branch' }] as const;
+    const original = await issueDocument(office, {
+      subject: 'Thông báo lịch tiếp công dân tháng 12',
+      recipients: [...recipients],
+    });
+    const secretary = await new ApiClient(system.baseUrl).signIn('dangvien.phucxa1.1');
+    const [branch] = await system.sequelize.query<{ id: number }>(
+      "SELECT id FROM org_unit WHERE parent_id = $1 AND name = 'Chi bộ Tổ dân phố số 1'",
+      { bind: [ward], type: QueryTypes.SELECT },
+    );
+    const inbox = async () =>
+      expectOk(
+        await secretary.get<{ items: Array<Delivery & { documentId: string }> }>(
+          `/api/v1/org-units/${branch!.id}/inbox`,
+        ),
+        'inbox',
+      ).items;
+    const oldCopy = (await inbox()).find((i) => i.documentId === original.id);
+    expect(oldCopy, 'the original reached the branch').to.exist;
+    expectOk(await secretary.post(`/api/v1/deliveries/${oldCopy!.id}/receive`, {}), 'receive the original');
+
+    // Only an issued document can be replaced; a draft cannot.
+    const draft = expectOk(
+      await office.drafter.post<{ id: string }>('/api/v1/documents', {
+        type: 'TB',
+        subject: 'Bản nháp',
+        body: ['Nội dung.'],
+      }),
+      'draft',
+    );
+    const early = await office.drafter.post<{ field: string }>('/api/v1/documents', {
+      type: 'TB',
+      subject: 'Thay thế một bản nháp',
+      body: ['Nội dung.'],
+      replacesDocumentId: draft.id,
+    });
+    expect(early.status).to.equal(400);
+    expect(early.body.field).to.equal('body.replacesDocumentId');
+
+    const replacement = await issueDocument(office, {
+      subject: 'Thông báo lịch tiếp công dân tháng 12 (thay thế)',
+      recipients: [...recipients],
+      replacesDocumentId: original.id,
+    });
+    expect(replacement.number).to.not.equal(original.number);
+    await waitForStatus(office.clerk, original.id, 'recalled');
+    const readOld = expectOk(
+      await office.clerk.get<{ replacedBy: { id: string; number: string } }>(
+        `/api/v1/documents/${original.id}`,
+      ),
+      'read original',
+    );
+    expect(readOld.replacedBy).to.deep.equal({ id: replacement.id, number: replacement.number });
+    const readNew = expectOk(
+      await office.clerk.get<{ replaces: { id: string; number: string } }>(
+        `/api/v1/documents/${replacement.id}`,
+      ),
+      'read replacement',
+    );
+    expect(readNew.replaces).to.deep.equal({ id: original.id, number: original.number });
+
+    // The branch's copy of the original is frozen: it can no longer be handled, only confirmed.
+    const frozen = expectOk(await secretary.get<Delivery>(`/api/v1/deliveries/${oldCopy!.id}`), 'old copy');
+    expect(frozen.status).to.equal('recalled');
+    expect((await secretary.post(`/api/v1/deliveries/${oldCopy!.id}/complete`, {})).status).to.equal(409);
+    const confirmed = expectOk(
+      await secretary.post<{ recallConfirmedAt: string }>(
+        `/api/v1/deliveries/${oldCopy!.id}/confirm-recall`,
+        {},
+      ),
+      'confirm',
+    );
+    expect(confirmed.recallConfirmedAt).to.be.a('string');
+    expect((await inbox()).some((i) => i.documentId === replacement.id)).to.equal(true);
+
+    const [deliveries] = await system.sequelize.query<{ frozen: number; total: number; fresh: number }>(
+      `SELECT count(*) FILTER (WHERE d.document_id = $1 AND d.status = 'recalled')::int AS frozen,
+              count(*) FILTER (WHERE d.document_id = $1)::int AS total,
+              count(*) FILTER (WHERE d.document_id = $2)::int AS fresh
+         FROM delivery d WHERE d.document_id IN ($1, $2)`,
+      { bind: [original.id, replacement.id], type: QueryTypes.SELECT },
+    );
+    expect(deliveries!.frozen).to.equal(deliveries!.total);
+    expect(deliveries!.fresh).to.equal(deliveries!.total);
+    const timeline = expectOk(
+      await office.clerk.get<{ events: Array<{ action: string; detail: { reason?: string } }> }>(
+        `/api/v1/documents/${original.id}/timeline`,
+      ),
+      'timeline',
+    );
+    const recall = timeline.events.find((e) => e.action === 'document.recalled');
+    expect(recall?.detail.reason).to.include(replacement.number!);
+  });
+
   it('refuses what the lifecycle does not allow, and changes nothing', async () => {
     const office = await officeOf(system, 'badinh');
     const city = await unitId(system, 'Thành ủy Hà Nội');
