@@ -6,6 +6,7 @@
  * given up stays in the register as cancelled; it is never reused.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { DomainError } from '../domain/errors';
 import { type NumberingScheme, type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
 
@@ -65,8 +66,9 @@ export async function registerOf(
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (unit_id, direction) DO NOTHING`,
     { bind: [unitId, direction, policy.scheme, policy.sequence, policy.reset, CURRENT_TERM], transaction },
   );
+  // FOR SHARE: a term being opened waits for the numbers being taken under the old one.
   const [row] = await sequelize.query<RegisterRow>(
-    'SELECT * FROM register WHERE unit_id = $1 AND direction = $2',
+    'SELECT * FROM register WHERE unit_id = $1 AND direction = $2 FOR SHARE',
     {
       bind: [unitId, direction],
       type: QueryTypes.SELECT,
@@ -74,6 +76,42 @@ export async function registerOf(
     },
   );
   return fromRow(row!);
+}
+
+/** A committee term label: `2025-2030`. */
+export const TERM_PATTERN = /^(\d{4})-(\d{4})$/;
+
+/**
+ * Opens a new committee term in the unit's outgoing register: Party numbers count per
+ * type within a term, so the next number of every type is 01 again. The entries of the
+ * old term stay where they are. Terms only move forward; opening the current term again
+ * changes nothing.
+ */
+export async function openTerm(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  unitId: number,
+  term: string,
+): Promise<{ register: Register; previousTerm: string; changed: boolean }> {
+  await registerOf(sequelize, transaction, unitId, 'outgoing');
+  const [row] = await sequelize.query<RegisterRow>(
+    "SELECT * FROM register WHERE unit_id = $1 AND direction = 'outgoing' FOR UPDATE",
+    { bind: [unitId], type: QueryTypes.SELECT, transaction },
+  );
+  const register = fromRow(row!);
+  if (register.term === term) return { register, previousTerm: term, changed: false };
+  if (term < register.term) {
+    throw new DomainError(
+      'conflict',
+      `the register is in term ${register.term}; a term only moves forward`,
+      'body.term',
+    );
+  }
+  await sequelize.query('UPDATE register SET term = $2 WHERE id = $1', {
+    bind: [register.id, term],
+    transaction,
+  });
+  return { register: { ...register, term }, previousTerm: register.term, changed: true };
 }
 
 export interface TakenNumber {

@@ -8,6 +8,7 @@ import { documentReadRoutes } from './documents-read';
 import { evidenceRoutes } from './evidence';
 import { lifecycleRoutes } from './lifecycle';
 import { orgRoutes } from './org';
+import { registerRoutes } from './registers';
 import { reportRoutes } from './reports';
 import { searchRoutes } from './search';
 import { sessionRoutes } from './session';
@@ -25,6 +26,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...deliveryRoutes,
   ...reportRoutes,
   ...orgRoutes,
+  ...registerRoutes,
   ...adminRoutes,
   ...tokenRoutes,
   ...auditRoutes,
