@@ -88,7 +88,8 @@ async function previewInput(
     signer: {
       authority: `${SIGNING_AUTHORITY_LABELS[authority]} ${authorityBody}`.toLocaleUpperCase('vi'),
       title: (signer?.title ?? 'Bí thư').toLocaleUpperCase('vi'),
-      name: signer?.full_name ?? '',
+      // A draft may not have its signer yet; the preview keeps the place for the name.
+      name: signer?.full_name ?? '(Người ký)',
     },
     recipients: [
       ...(await recipientLines(sequelize, content.recipients ?? [])),
@@ -194,8 +195,8 @@ const nextNumber = defineRoute({
     404: problem('No such document'),
   },
   accessExamples: {
+    // The role gate answers first (403); then another unit's document is not found (404).
     allow: ACCESS_GROUPS.office,
-    notFoundFor: ACCESS_GROUPS.belowOrBeside,
     request: async (f) => ({ path: `/documents/${(await f.documentAt('signed', true)).id}/next-number` }),
   },
   async handler({ actor, params, ctx }) {

@@ -258,7 +258,11 @@ function Composer({
     setDirty(false);
     return answer.data;
   }
+  const [needSigner, setNeedSigner] = useState(false);
   const submit = useAction(async () => {
+    // Nobody can approve and sign a draft without its signer: say so before asking the api.
+    setNeedSigner(!form.signerId);
+    if (!form.signerId) return;
     const saved = dirty || !documentId ? await saveDraft() : { id: documentId, version: version! };
     const chain = approvers.length
       ? [
@@ -278,6 +282,7 @@ function Composer({
   const error = submit.error ?? save.error;
   const stale = error?.status === 412;
   const fieldError = (...fields: string[]) => errorFor(error, ...fields.map((f) => `body.${f}`));
+  const signerError = fieldError('signer') ?? (needSigner && !form.signerId ? t('signerNeeded') : undefined);
   const shownFields = [
     'body.type',
     'body.urgency',
@@ -489,9 +494,9 @@ function Composer({
             </Field>
           </fieldset>
           <div class="field-row">
-            <Field id="doc-signer" label={t('signer')} error={fieldError('signer')}>
+            <Field id="doc-signer" label={t('signer')} error={signerError}>
               <select
-                {...describedBy('doc-signer', undefined, fieldError('signer'))}
+                {...describedBy('doc-signer', undefined, signerError)}
                 value={form.signerId}
                 onChange={(e) => set('signerId', e.currentTarget.value)}
               >
