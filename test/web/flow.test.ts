@@ -82,7 +82,6 @@ describe('web: a directive from draft to a branch’s completion, through the pa
   it('the drafter writes it with a live preview and submits it for approval', async () => {
     const drafter = await person('chuyenvien.tu');
     const { page } = drafter;
-    await screenshot(page, 'home');
     await page.getByRole('link', { name: 'Văn bản đi' }).click();
     await page.getByRole('link', { name: /Soạn văn bản mới/ }).click();
     await page.getByLabel('Loại văn bản').selectOption('CT');
@@ -125,6 +124,8 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     const leader = await person('bithu.tu');
     const { page } = leader;
     const queue = page.locator('#tasks-approve');
+    await queue.getByRole('link', { name: subject }).waitFor();
+    await screenshot(page, 'home');
     await queue.getByRole('link', { name: subject }).click();
     await page.waitForURL(`**/documents/${documentId}/review`);
     await page.locator('#pdf canvas.pdf-page').first().waitFor();
@@ -291,5 +292,30 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     await page.goto('/registers');
     await page.locator('table.register').getByText(number).waitFor();
     await screenshot(page, 'registers');
+  });
+
+  it('marks it overdue in the inbox of a branch that has not finished, and counts it in the dispatch', async () => {
+    // The deadline passes (moved into the past in the read model, as time would).
+    await system.sequelize.query(
+      `UPDATE document SET response_due = now() - interval '1 hour' WHERE id = $1`,
+      {
+        bind: [documentId],
+      },
+    );
+    const other = await person('dangvien.phucxa2.1', PHONE);
+    await other.page.goto('/inbox?show=overdue');
+    const row = other.page.locator('.inbox .item', { hasText: subject });
+    await row.waitFor();
+    expect(await row.getAttribute('class')).to.include('overdue');
+    await row.getByText('Quá hạn').waitFor();
+
+    const clerk = people[2]!;
+    await clerk.page.goto(`/documents/${documentId}/progress`);
+    const overdue = clerk.page.locator('#overdue');
+    await overdue.getByText('Chi bộ Tổ dân phố số 2').first().waitFor();
+    const total = Number((await clerk.page.locator('#summary h2').textContent())!.split(': ')[1]);
+    expect(await overdue.locator('h2').textContent()).to.equal(`Đơn vị quá hạn (${total - 1})`);
+    // The branch that completed is not among them.
+    expect(await clerk.page.locator('#summary').textContent()).to.include(`Quá hạn: ${total - 1}`);
   });
 });

@@ -55,12 +55,14 @@ export function Layout({ children, title }: { children: ComponentChildren; title
   const [open, setOpen] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  // A new page: its title in the tab, and the focus on its heading for screen readers.
   useEffect(() => {
     document.title = `${title} — ${t('appName')}`;
+  }, [title, t]);
+  // A new address: the menu folds, and the focus goes to the page's heading for screen readers.
+  useEffect(() => {
     setOpen(false);
     heading.current?.focus({ preventScroll: true });
-  }, [path, title, t]);
+  }, [path]);
 
   const items = NAV.filter((item) =>
     item.roles === undefined
