@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { QueryTypes } from 'sequelize';
+import { ApiClient } from '../support/http';
+import { expectOk } from '../support/lifecycle';
 import { type TestSystem, testSystem } from '../support/system';
 import {
   fitsWidth,
@@ -108,15 +110,46 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     expect(await unlabelledControls(page)).to.deep.equal([]);
     await screenshot(page, 'compose', { fullPage: true });
 
-    // A refusal is shown next to its field: an empty subject.
-    await page.getByLabel('Trích yếu').fill('');
+    // The api's refusal is shown under the field it names: a subject of spaces only.
+    await page.getByLabel('Trích yếu').fill('   ');
     await page.getByRole('button', { name: 'Lưu dự thảo' }).click();
-    expect(await page.getByLabel('Trích yếu').getAttribute('required')).to.not.equal(null);
+    await page.locator('#doc-subject-error').waitFor();
+    expect(await page.getByLabel('Trích yếu').getAttribute('aria-invalid')).to.equal('true');
+
+    // Saved: version 1, then an edit saved with the ETag it was read with: version 2.
     await page.getByLabel('Trích yếu').fill(subject);
+    await page.getByRole('button', { name: 'Lưu dự thảo' }).click();
+    await page.getByText('Đã lưu phiên bản 1.').waitFor();
+    await page.waitForURL(/\/documents\/[0-9a-f-]{36}\/edit$/);
+    documentId = new URL(page.url()).pathname.split('/')[2]!;
+    const body = page.getByLabel('Nội dung');
+    await body.fill(`${await body.inputValue()}\n- Rà soát quy trình ký số tại văn phòng.`);
+    await page.getByRole('button', { name: 'Lưu dự thảo' }).click();
+    await page.getByText('Đã lưu phiên bản 2.').waitFor();
+
+    // Meanwhile the same draft is changed elsewhere: saving over it is refused, and the
+    // page says so instead of overwriting; reloading shows the newer version.
+    const elsewhere = await new ApiClient(system.baseUrl).signIn('chuyenvien.tu');
+    const read = await elsewhere.get<{ content: Record<string, unknown> & { body: unknown[] } }>(
+      `/api/v1/documents/${documentId}/content`,
+    );
+    expectOk(
+      await elsewhere.put(
+        `/api/v1/documents/${documentId}/draft`,
+        { ...read.body.content, body: [...read.body.content.body, 'Đoạn bổ sung từ máy khác.'] },
+        { 'if-match': read.headers.get('etag')! },
+      ),
+      'edit elsewhere',
+    );
+    await body.fill(`${await body.inputValue()}\n- Một dòng nữa.`);
+    await page.getByRole('button', { name: 'Lưu dự thảo' }).click();
+    await page.getByText('Văn bản đã được người khác sửa.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Tải lại' }).click();
+    await page.getByLabel('Nội dung').waitFor();
+    expect(await page.getByLabel('Nội dung').inputValue()).to.include('Đoạn bổ sung từ máy khác.');
 
     await page.getByRole('button', { name: 'Trình duyệt' }).click();
-    await page.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
-    documentId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.waitForURL(`**/documents/${documentId}`);
     await page.locator('#facts').getByText('Đang trình duyệt').waitFor();
   });
 
