@@ -144,7 +144,13 @@ export function DocumentsPage() {
 
 export function DocumentPage({ id }: { id: string }) {
   const { t, date, urgency } = useI18n();
+  const { query } = useLocation();
   const doc = useLoad(() => get<DocumentContent>(`/documents/${id}/content`), [id]);
+  // Opened from the notices addressed to me as a member: that is reading it.
+  const notice = query.get('notice') === '1';
+  useEffect(() => {
+    if (notice) post(`/documents/${id}/read`).catch(() => undefined);
+  }, [id, notice]);
   const d = doc.data;
   const pdf = useLoad(async () => {
     if (!d) return null;

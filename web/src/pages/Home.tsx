@@ -125,7 +125,7 @@ function NoticeList({ items }: { items: Notice[] }) {
     <ul class="item-list">
       {items.map((n) => (
         <li key={n.documentId} class={`item${n.readAt ? '' : ' unread'}`}>
-          <Link href={`/documents/${n.documentId}`} class="item-title">
+          <Link href={`/documents/${n.documentId}?notice=1`} class="item-title">
             {n.number ? `${n.number} — ` : ''}
             {n.subject}
           </Link>
