@@ -117,7 +117,11 @@ export async function runVanthu(role: Role): Promise<void> {
       const temporal: Client = await connectClient(infrastructure.temporal);
       stack.push({ name: 'Temporal client', stop: () => temporal.connection.close() });
       // The audit-anchoring Schedule and the webhook dispatcher; idempotent across processes.
-      await startBackgroundWork(temporal, { taskQueue: config.taskQueue, anchorEveryMinutes: config.auditAnchorMinutes }, logger);
+      await startBackgroundWork(
+        temporal,
+        { taskQueue: config.taskQueue, anchorEveryMinutes: config.auditAnchorMinutes },
+        logger,
+      );
       const app = createApp({
         sequelize,
         temporal,

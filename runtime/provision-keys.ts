@@ -134,7 +134,11 @@ export async function provisionMissingKeys(
   return { personal: signers.length, seals: units.length };
 }
 
-async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<unknown>, size = 4): Promise<void> {
+async function inBatches<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<unknown>,
+  size = 4,
+): Promise<void> {
   for (let start = 0; start < items.length; start += size) {
     await Promise.all(items.slice(start, start + size).map(work));
   }

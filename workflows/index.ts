@@ -1,5 +1,6 @@
 /** Every workflow the worker runs; the worker bundles this file. */
+
+export { auditAnchorWorkflow } from './audit-anchor';
 export { documentWorkflow } from './document';
 export { reportRequestWorkflow } from './report-request';
-export { auditAnchorWorkflow } from './audit-anchor';
 export { webhookDeliveryWorkflow, webhookDispatcherWorkflow } from './webhooks';

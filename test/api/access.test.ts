@@ -19,7 +19,6 @@ import {
   PERSONAS,
   type Persona,
   type RouteDefinition,
-  SIGNED_IN_PERSONAS,
 } from '../../api/route';
 import { API_ROUTES } from '../../api/routes';
 import { ROLES } from '../../domain/org';
@@ -44,26 +43,6 @@ const USERS: Record<Exclude<Persona, 'anonymous' | 'token.district'>, string> = 
   'auditor.otherDistrict': 'kiemtra.hoankiem',
 };
 
-/** Everyone holding some role in the district or above it. */
-const DISTRICT_AND_ABOVE: readonly Persona[] = [
-  'admin',
-  'auditor.city',
-  'clerk.city',
-  'drafter.city',
-  'leader.city',
-  'clerk.district',
-  'drafter.district',
-  'leader.district',
-  'auditor.district',
-  'token.district',
-];
-const BELOW_OR_BESIDE: readonly Persona[] = [
-  'clerk.ward',
-  'secretary.branch',
-  'member.branch',
-  'drafter.otherDistrict',
-  'auditor.otherDistrict',
-];
 
 function examplesOf(route: RouteDefinition): AccessExamples | undefined {
   return route.accessExamples;

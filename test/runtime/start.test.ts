@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { expect } from 'chai';
 import { documentWorkflowId, stateQuery } from '../../workflows/definitions';
 import { ApiClient } from '../support/http';
 import { freePort } from '../support/ports';
@@ -51,9 +51,17 @@ describe('vanthu start: the whole system from one command', function () {
 
     first.child.kill('SIGINT');
     expect(await first.exited()).to.equal(0);
-    const order = ['api stopped', 'Temporal worker stopped', 'Temporal dev server stopped', 'embedded PostgreSQL stopped'];
+    const order = [
+      'api stopped',
+      'Temporal worker stopped',
+      'Temporal dev server stopped',
+      'embedded PostgreSQL stopped',
+    ];
     const positions = order.map((m) => first.messages().indexOf(m));
-    expect(positions.every((p) => p >= 0), first.output()).to.equal(true);
+    expect(
+      positions.every((p) => p >= 0),
+      first.output(),
+    ).to.equal(true);
     expect([...positions].sort((a, b) => a - b)).to.deep.equal(positions);
     expect(existsSync(path.join(dataDir, 'vanthu.lock.json'))).to.equal(false);
 
@@ -69,7 +77,10 @@ describe('vanthu start: the whole system from one command', function () {
     try {
       const handle = new Client({ connection }).workflow.getHandle(documentWorkflowId(created.body.id));
       expect((await handle.describe()).status.name).to.equal('RUNNING');
-      expect(await handle.query(stateQuery)).to.deep.include({ status: 'draft', sha256: created.body.sha256 });
+      expect(await handle.query(stateQuery)).to.deep.include({
+        status: 'draft',
+        sha256: created.body.sha256,
+      });
     } finally {
       await connection.close();
     }
@@ -139,7 +150,9 @@ describe('vanthu api and vanthu worker: separate processes against external serv
         body: ['Mục đích, yêu cầu.'],
       });
       expect(created.status).to.equal(201);
-      expect((await two.get<{ status: string }>(`/api/v1/documents/${created.body.id}`)).body.status).to.equal('draft');
+      expect(
+        (await two.get<{ status: string }>(`/api/v1/documents/${created.body.id}`)).body.status,
+      ).to.equal('draft');
       expect(existsSync(dataDir)).to.equal(false);
       for (const proc of [worker, ...apis]) {
         expect(proc.output()).not.to.include('embedded PostgreSQL');
@@ -164,7 +177,9 @@ describe('vanthu api and vanthu worker: separate processes against external serv
       PORT: String(await freePort()),
     });
     expect(await noTemporal.exited()).to.equal(1);
-    expect(noTemporal.messages().join('\n')).to.match(/could not start: Temporal at 127\.0\.0\.1:\d+ is unreachable/);
+    expect(noTemporal.messages().join('\n')).to.match(
+      /could not start: Temporal at 127\.0\.0\.1:\d+ is unreachable/,
+    );
 
     const noDatabase = spawnVanthu(['worker'], {
       VANTHU_PKI_DIR: system.pki.dir,
