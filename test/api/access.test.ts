@@ -43,7 +43,6 @@ const USERS: Record<Exclude<Persona, 'anonymous' | 'token.district'>, string> = 
   'auditor.otherDistrict': 'kiemtra.hoankiem',
 };
 
-
 function examplesOf(route: RouteDefinition): AccessExamples | undefined {
   return route.accessExamples;
 }
