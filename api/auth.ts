@@ -19,6 +19,7 @@ import type { Actor } from '../db/people';
 import { DomainError } from '../domain/errors';
 import type { Role } from '../domain/org';
 import { csrfTokenFor } from './csrf';
+import { batcherPer, LookupBatcher } from './lookup-batcher';
 import { type PreparedQuery, preparedRows } from './prepared';
 import {
   checkThrottle,
@@ -105,31 +106,54 @@ function actorFromRows(rows: readonly PrincipalRow[]): Actor | null {
 const ACTOR_COLUMNS = `p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title`;
 const ACTOR_JOINS = `LEFT JOIN role_assignment r ON r.person_id = p.id LEFT JOIN org_unit u ON u.id = r.unit_id`;
 
-const SESSION_PRINCIPAL: PreparedQuery = {
-  name: 'vanthu_session_principal',
-  text: `SELECT s.expires_at, s.expires_at > now() AS live, ${ACTOR_COLUMNS}
-           FROM session s JOIN person p ON p.id = s.person_id AND p.active ${ACTOR_JOINS}
-          WHERE s.token_sha256 = $1`,
+type SessionRow = PrincipalRow & { token_sha256: string; expires_at: Date; live: boolean };
+type TokenRow = PrincipalRow & {
+  token_sha256: string;
+  token_id: number;
+  revoked: boolean;
+  expired: boolean;
+  stale_use: boolean;
 };
 
-const TOKEN_PRINCIPAL: PreparedQuery = {
-  name: 'vanthu_token_principal',
-  text: `SELECT t.id AS token_id, t.revoked_at IS NOT NULL AS revoked,
+/** Sessions and their people with every role, many digests per round trip (this runs on every request). */
+const SESSION_PRINCIPALS: PreparedQuery = {
+  name: 'vanthu_session_principals',
+  text: `SELECT s.token_sha256, s.expires_at, s.expires_at > now() AS live, ${ACTOR_COLUMNS}
+           FROM session s JOIN person p ON p.id = s.person_id AND p.active ${ACTOR_JOINS}
+          WHERE s.token_sha256 = ANY($1::char(64)[])`,
+};
+
+const TOKEN_PRINCIPALS: PreparedQuery = {
+  name: 'vanthu_token_principals',
+  text: `SELECT t.token_sha256, t.id AS token_id, t.revoked_at IS NOT NULL AS revoked,
                 coalesce(t.expires_at <= now(), false) AS expired,
                 coalesce(t.last_used_at < now() - interval '1 minute', true) AS stale_use,
                 ${ACTOR_COLUMNS}
            FROM api_token t JOIN person p ON p.id = t.person_id ${ACTOR_JOINS}
-          WHERE t.token_sha256 = $1`,
+          WHERE t.token_sha256 = ANY($1::char(64)[])`,
 };
 
-/** The session and its person with every role, in one round trip (this runs on every request). */
+/** The rows of each digest found, grouped: one row per role the person holds. */
+function lookupBy<R extends { token_sha256: string }>(query: PreparedQuery) {
+  return batcherPer(
+    (sequelize: Sequelize) =>
+      new LookupBatcher<string, R[]>(async (digests) => {
+        const found = new Map<string, R[]>();
+        for (const row of await preparedRows<R>(sequelize, query, [digests])) {
+          const rows = found.get(row.token_sha256);
+          if (rows) rows.push(row);
+          else found.set(row.token_sha256, [row]);
+        }
+        return found;
+      }),
+  );
+}
+const sessionLookup = lookupBy<SessionRow>(SESSION_PRINCIPALS);
+const tokenLookup = lookupBy<TokenRow>(TOKEN_PRINCIPALS);
+
 async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
   const digest = tokenDigest(token);
-  const rows = await preparedRows<PrincipalRow & { expires_at: Date; live: boolean }>(
-    sequelize,
-    SESSION_PRINCIPAL,
-    [digest],
-  );
+  const rows = (await sessionLookup(sequelize).get(digest)) ?? [];
   const first = rows[0];
   if (!first) return 'session_unknown';
   if (!first.live) return 'session_expired';
@@ -143,9 +167,7 @@ async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Pr
 }
 
 async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
-  const rows = await preparedRows<
-    PrincipalRow & { token_id: number; revoked: boolean; expired: boolean; stale_use: boolean }
-  >(sequelize, TOKEN_PRINCIPAL, [tokenDigest(token)]);
+  const rows = (await tokenLookup(sequelize).get(tokenDigest(token))) ?? [];
   const first = rows[0];
   if (!first) return 'token_unknown';
   if (first.revoked) return 'token_revoked';

@@ -1,10 +1,11 @@
 /**
  * The hot read of a document — status, versions, issuer — as one small prepared
- * statement (planned once per connection), so a status poll costs one round trip.
+ * statement (planned once per connection), shared by the polls that arrive together.
  */
 import type { Sequelize } from 'sequelize';
 import type { Actor } from '../db/people';
 import { findVisibleDocument, holdsRole } from './authorization';
+import { batcherPer, LookupBatcher } from './lookup-batcher';
 import { type PreparedQuery, preparedRows } from './prepared';
 
 export interface DocumentView {
@@ -35,7 +36,7 @@ export interface DocumentLink {
 }
 
 const READ_DOCUMENT: PreparedQuery = {
-  name: 'vanthu_read_document_v3',
+  name: 'vanthu_read_documents_v1',
   text: `
     SELECT json_build_object(
              'id', d.id, 'number', d.number, 'type', d.type_code, 'subject', d.subject, 'status', d.status,
@@ -53,10 +54,26 @@ const READ_DOCUMENT: PreparedQuery = {
                              WHERE r.replaces_document_id = d.id AND r.status IN ('dispatched', 'closed')
                              ORDER BY r.issued_at LIMIT 1),
              'createdAt', d.created_at, 'updatedAt', d.updated_at) AS view,
-           u.path, d.signer_person_id
+           d.id, u.path, d.signer_person_id
       FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id
-     WHERE d.id = $1`,
+     WHERE d.id = ANY($1::uuid[])`,
 };
+
+interface DocumentRow {
+  id: string;
+  view: DocumentView;
+  path: string;
+  signer_person_id: number | null;
+}
+
+/** Status polls of many callers share a round trip (see lookup-batcher.ts). */
+const documentLookup = batcherPer(
+  (sequelize: Sequelize) =>
+    new LookupBatcher<string, DocumentRow>(async (ids) => {
+      const rows = await preparedRows<DocumentRow>(sequelize, READ_DOCUMENT, [ids]);
+      return new Map(rows.map((row) => [row.id, row]));
+    }),
+);
 
 /**
  * The document as the api shows it, or null when it does not exist or is not visible.
@@ -68,11 +85,7 @@ export async function readDocumentView(
   documentId: string,
   viewer: Actor,
 ): Promise<DocumentView | null> {
-  const [row] = await preparedRows<{ view: DocumentView; path: string; signer_person_id: number | null }>(
-    sequelize,
-    READ_DOCUMENT,
-    [documentId],
-  );
+  const row = await documentLookup(sequelize).get(documentId);
   if (!row) return null;
   const visible =
     holdsRole(viewer, row.path) ||

@@ -24,6 +24,8 @@ const execFileAsync = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 32);
 const RECIPIENTS = 400;
+/** Where the api process writes a CPU profile (`--cpu-prof`), when it is to be profiled. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const DOCUMENTS = 60;
 
 interface Load {
@@ -147,15 +149,19 @@ export async function run(): Promise<BenchRow[]> {
 
     // The api in a process of its own, as `npm run api` runs it.
     const port = await freePort();
-    api = spawnVanthu(['api'], {
-      DATABASE_URL: system.databaseUrl,
-      TEMPORAL_ADDRESS: system.target.address,
-      VANTHU_TASK_QUEUE: system.taskQueue,
-      VANTHU_PKI_DIR: system.pki.dir,
-      VANTHU_DATA_DIR: dataDir,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-    });
+    api = spawnVanthu(
+      ['api'],
+      {
+        DATABASE_URL: system.databaseUrl,
+        TEMPORAL_ADDRESS: system.target.address,
+        VANTHU_TASK_QUEUE: system.taskQueue,
+        VANTHU_PKI_DIR: system.pki.dir,
+        VANTHU_DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    );
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/health`, api);
     const clerk = await new ApiClient(base).signIn('vanthu.badinh');

@@ -6,7 +6,7 @@
  */
 import type { Sequelize, Transaction } from 'sequelize';
 import { type AuditFields, auditChainFor, auditEntryHash } from '../domain/audit-chain';
-import { sqlIn } from './sql';
+import { type Sql, sqlIn, type WritePart, writeTogether } from './sql';
 
 export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & {
   at?: Date;
@@ -14,55 +14,56 @@ export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & {
   chainKey?: string;
 };
 
-const COLUMNS = [
-  'chain',
-  'seq',
-  'at',
-  'actor_person_id',
-  'actor_unit_id',
-  'source',
-  'action',
-  'document_id',
-  'version_sha256',
-  'detail',
-  'idempotency_key',
-  'prev_hash',
-  'hash',
-] as const;
+const COLUMNS: ReadonlyArray<[string, string]> = [
+  ['chain', 'smallint'],
+  ['seq', 'bigint'],
+  ['at', 'timestamptz'],
+  ['actor_person_id', 'int'],
+  ['actor_unit_id', 'int'],
+  ['source', 'text'],
+  ['action', 'text'],
+  ['document_id', 'uuid'],
+  ['version_sha256', 'char(64)'],
+  ['detail', 'jsonb'],
+  ['idempotency_key', 'text'],
+  ['prev_hash', 'char(64)'],
+  ['hash', 'char(64)'],
+];
 
-/** Appends entries (in order within each chain); entries whose idempotency key is logged are skipped. */
-export async function appendAudit(
-  sequelize: Sequelize,
-  transaction: Transaction,
+export interface LockedHead {
+  chain: number;
+  seq: string | number;
+  hash: string;
+}
+
+/** The chains `entries` go to, ascending: the order their heads are locked in. */
+export function auditChainsOf(entries: readonly AuditEntry[]): number[] {
+  return [...new Set(entries.map(auditChainFor))].sort((a, b) => a - b);
+}
+
+/**
+ * Locks the heads of the chains in $1 (ascending, so two writers never deadlock). Usable
+ * as a WITH query, so a caller can take the locks together with a statement of its own.
+ */
+export const LOCK_AUDIT_HEADS =
+  'SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY($1::smallint[]) ORDER BY chain FOR UPDATE';
+
+/**
+ * The entries hashed onto their chains' locked heads, as the writes that append them and
+ * advance the heads (see writeTogether).
+ */
+export function chainedAuditWrites(
+  heads: readonly LockedHead[],
   entries: readonly AuditEntry[],
-): Promise<number> {
-  if (entries.length === 0) return 0;
-  const sql = sqlIn(transaction);
-  const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== null);
-  let fresh = entries;
-  if (keys.length > 0) {
-    const seen = await sql<{ idempotency_key: string }>(
-      'SELECT idempotency_key FROM audit_event WHERE idempotency_key = ANY($1::text[])',
-      [keys],
-    );
-    const logged = new Set(seen.map((r) => r.idempotency_key));
-    fresh = entries.filter((e) => e.idempotencyKey === null || !logged.has(e.idempotencyKey));
-    if (fresh.length === 0) return 0;
-  }
-
+): WritePart[] {
   const byChain = new Map<number, AuditEntry[]>();
-  for (const entry of fresh) {
+  for (const entry of entries) {
     const chain = auditChainFor(entry);
     byChain.set(chain, [...(byChain.get(chain) ?? []), entry]);
   }
-  // Every head involved is locked in one statement, in chain order (so two writers never
-  // deadlock), and advanced in one statement after the entries are hashed.
-  const chains = [...byChain.keys()].sort((a, b) => a - b);
-  const heads = await sql<{ chain: number; seq: string; hash: string }>(
-    'SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY($1::smallint[]) ORDER BY chain FOR UPDATE',
-    [chains],
-  );
-  if (heads.length !== chains.length) throw new Error('an audit chain has no head row');
+  if (heads.length !== byChain.size || heads.some((h) => !byChain.has(Number(h.chain)))) {
+    throw new Error('an audit chain has no locked head row');
+  }
   const rows: unknown[][] = [];
   const advanced: Array<{ chain: number; seq: number; hash: string }> = [];
   for (const head of heads) {
@@ -104,18 +105,56 @@ export async function appendAudit(
     }
     advanced.push({ chain, seq, hash: prevHash });
   }
-  await sql(
-    `UPDATE audit_chain_head h SET seq = v.seq, hash = v.hash
-       FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS v(chain, seq, hash) WHERE h.chain = v.chain`,
-    [advanced.map((a) => a.chain), advanced.map((a) => a.seq), advanced.map((a) => a.hash)],
-  );
   // Column arrays through unnest: one statement text whatever the number of entries.
-  const column = (i: number) => rows.map((row) => row[i]);
-  await sql(
-    `INSERT INTO audit_event (${COLUMNS.join(', ')})
-     SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::timestamptz[], $4::int[], $5::int[], $6::text[], $7::text[],
-                          $8::uuid[], $9::char(64)[], $10::jsonb[], $11::text[], $12::char(64)[], $13::char(64)[])`,
-    COLUMNS.map((_, i) => column(i)),
-  );
-  return rows.length;
+  return [
+    (p) =>
+      `UPDATE audit_chain_head h SET seq = v.seq, hash = v.hash
+         FROM unnest(${p.add(
+           advanced.map((a) => a.chain),
+           'smallint[]',
+         )}, ${p.add(
+           advanced.map((a) => a.seq),
+           'bigint[]',
+         )}, ${p.add(
+           advanced.map((a) => a.hash),
+           'text[]',
+         )}) AS v(chain, seq, hash)
+        WHERE h.chain = v.chain`,
+    (p) =>
+      `INSERT INTO audit_event (${COLUMNS.map(([name]) => name).join(', ')})
+       SELECT * FROM unnest(${COLUMNS.map(([, type], i) =>
+         p.add(
+           rows.map((row) => row[i]),
+           `${type}[]`,
+         ),
+       ).join(', ')})`,
+  ];
+}
+
+/** Appends entries (in order within each chain); entries whose idempotency key is logged are skipped. */
+export async function appendAudit(
+  _sequelize: Sequelize,
+  transaction: Transaction,
+  entries: readonly AuditEntry[],
+): Promise<number> {
+  return appendAuditWith(sqlIn(transaction), entries);
+}
+
+/** appendAudit on the statements of a transaction already open. */
+export async function appendAuditWith(sql: Sql, entries: readonly AuditEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== null);
+  let fresh = entries;
+  if (keys.length > 0) {
+    const seen = await sql<{ idempotency_key: string }>(
+      'SELECT idempotency_key FROM audit_event WHERE idempotency_key = ANY($1::text[])',
+      [keys],
+    );
+    const logged = new Set(seen.map((r) => r.idempotency_key));
+    fresh = entries.filter((e) => e.idempotencyKey === null || !logged.has(e.idempotencyKey));
+    if (fresh.length === 0) return 0;
+  }
+  const heads = await sql<LockedHead>(LOCK_AUDIT_HEADS, [auditChainsOf(fresh)]);
+  await writeTogether(sql, chainedAuditWrites(heads, fresh));
+  return fresh.length;
 }

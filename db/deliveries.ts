@@ -11,14 +11,20 @@
  *        └──────return──────┘        (received/assigned may also complete directly)
  *   recalled by the sender: frozen, and the recipient confirms.
  */
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import { type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
-import { type AuditEntry, appendAudit } from './audit';
+import {
+  type AuditEntry,
+  auditChainsOf,
+  chainedAuditWrites,
+  LOCK_AUDIT_HEADS,
+  type LockedHead,
+} from './audit';
 import { CURRENT_TERM } from './registers';
-import { sqlIn } from './sql';
-import { enqueueWebhooks, type WebhookEventInput } from './webhooks';
+import { rawTransaction, type Sql, type WritePart, writeTogether } from './sql';
+import { type WebhookEventInput, webhookWrites } from './webhooks';
 
 export type DeliveryStatus =
   | 'delivered'
@@ -37,13 +43,22 @@ export interface DeliveryRow {
   delivered_at: Date;
   read_at: Date | null;
   received_at: Date | null;
+  received_by: number | null;
   incoming_number: string | null;
+  returned_at: Date | null;
+  returned_reason: string | null;
+  assigned_at: Date | null;
+  assigned_by: number | null;
   assignee_id: number | null;
   handle_due: Date | null;
+  in_progress_at: Date | null;
   completed_at: Date | null;
-  returned_reason: string | null;
+  completed_by: number | null;
   recalled_at: Date | null;
   recall_confirmed_at: Date | null;
+  recall_confirmed_by: number | null;
+  reminded_at: Date | null;
+  escalated_at: Date | null;
 }
 
 /** A delivery with the path of its recipient unit, for deciding who may act on it. */
@@ -152,7 +167,7 @@ export interface BatchOptions {
 
 const DEFAULT_BATCH: BatchOptions = { maxBatch: 200, maxWaitMs: 2, maxInFlight: 1 };
 
-class DeliveryActionBatcher {
+export class DeliveryActionBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -214,18 +229,62 @@ export function applyDeliveryAction(
   return batcher.submit(input);
 }
 
+/**
+ * What numbering a receipt needs to know, read with the lock: the document's sổ đến
+ * columns and the recipient's incoming register (null until its first receipt).
+ */
+interface ReceiptContext {
+  document: {
+    number: string | null;
+    type_code: string;
+    subject: string;
+    issuer: string;
+    issued_at: string | null;
+  };
+  register: {
+    id: number;
+    scheme: RegisterPolicy['scheme'];
+    sequence_policy: RegisterPolicy['sequence'];
+    reset_policy: RegisterPolicy['reset'];
+    term: string;
+  } | null;
+}
+
+type LockedRow = LockedDelivery & { receipt: ReceiptContext };
+
+/**
+ * The transaction of one batch, in as few round trips as the data allows (each one waits
+ * for an event loop that is also answering HTTP): lock and read everything; advance the
+ * register counters and lock the audit chains; write everything. With BEGIN and COMMIT,
+ * five round trips for any number of acknowledgments.
+ */
 async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Promise<void> {
-  const outcomes = await sequelize.transaction(async (transaction) => {
-    const sql = sqlIn(transaction);
+  const outcomes = await rawTransaction(sequelize, async (sql) => {
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
-    const locked = await sql<LockedDelivery>(
-      `SELECT d.*, u.path AS unit_path FROM delivery d JOIN org_unit u ON u.id = d.recipient_unit_id
+    const locked = await sql<LockedRow>(
+      `SELECT d.*, u.path AS unit_path,
+              json_build_object(
+                'document', json_build_object('number', doc.number, 'type_code', doc.type_code,
+                  'subject', doc.subject, 'issuer', iu.name, 'issued_at', doc.issued_at),
+                'register', (SELECT json_build_object('id', r.id, 'scheme', r.scheme, 'sequence_policy',
+                               r.sequence_policy, 'reset_policy', r.reset_policy, 'term', r.term)
+                               FROM register r WHERE r.unit_id = d.recipient_unit_id AND r.direction = 'incoming')
+              ) AS receipt
+         FROM delivery d JOIN org_unit u ON u.id = d.recipient_unit_id
+         JOIN document doc ON doc.id = d.document_id JOIN org_unit iu ON iu.id = doc.issuing_unit_id
         WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d`,
       [ids],
     );
-    const current = new Map(locked.map((row) => [Number(row.id), { ...row, id: Number(row.id) }]));
+    const contexts = new Map<number, ReceiptContext>();
+    const current = new Map<number, LockedDelivery>();
+    for (const { receipt, ...row } of locked) {
+      const id = Number(row.id);
+      contexts.set(id, receipt);
+      current.set(id, { ...row, id });
+    }
     const changes: Change[] = [];
-    const answers: Array<{ pending: Pending; result?: ActionResult; error?: unknown }> = [];
+    // Each request's answer: a refusal, or the delivery as its action left it.
+    const answers: Array<{ pending: Pending; shown?: LockedDelivery; change?: Change; error?: unknown }> = [];
 
     // Decide each action in arrival order; later actions see earlier ones of the batch.
     for (const pending of batch) {
@@ -241,7 +300,7 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
         continue;
       }
       if (alreadyDone(delivery, input)) {
-        answers.push({ pending, result: { delivery: view(delivery), changed: false } });
+        answers.push({ pending, shown: delivery });
         continue;
       }
       if (input.action !== 'read' && !RULES[input.action].from.includes(delivery.status)) {
@@ -258,24 +317,49 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
       current.set(delivery.id, after);
       const change: Change = { pending, before: delivery, after, detail: {} };
       changes.push(change);
-      answers.push({ pending });
+      answers.push({ pending, shown: after, change });
+    }
+    if (changes.length > 0) {
+      const receipts = changes.filter((c) => c.pending.input.action === 'receive');
+      await openRegisters(sql, receipts, contexts);
+      const plan = planReceipts(receipts, contexts);
+      // One round trip takes the numbers and locks the audit chains the batch writes to.
+      const { counters, heads } = await advanceAndLock(sql, plan, auditChainsOf(changes.map(auditEntryOf)));
+      const entries = plan ? assignNumbers(plan, counters) : null;
+      if (entries) carryNumbers(answers, entries.numbered);
+      // And one writes everything: register entries, deliveries, webhooks, the audit entries.
+      await writeTogether(sql, [
+        ...(entries ? [registerEntriesWrite(entries.rows)] : []),
+        deliveriesWrite(changes),
+        ...webhookWrites(changes.flatMap(webhookOf)),
+        ...chainedAuditWrites(heads, changes.map(auditEntryOf)),
+      ]);
     }
 
-    await numberReceipts(sequelize, transaction, changes);
-    await writeDeliveries(sequelize, transaction, changes);
-    await appendAudit(sequelize, transaction, changes.map(auditEntryOf));
-    await enqueueWebhooks(sequelize, transaction, changes.flatMap(webhookOf));
-
-    for (const answer of answers) {
-      if (answer.result || answer.error) continue;
-      const change = changes.find((c) => c.pending === answer.pending)!;
-      answer.result = { delivery: view(change.after), changed: true };
-    }
     return answers;
   });
-  for (const { pending, result, error } of outcomes) {
+  for (const { pending, shown, change, error } of outcomes) {
     if (error) pending.reject(error);
-    else pending.resolve(result!);
+    else pending.resolve({ delivery: view(shown!), changed: change !== undefined });
+  }
+}
+
+/**
+ * A receipt's number is known only once the counters have advanced: it goes into the
+ * receipt itself and everything after it in the batch that shows the same delivery.
+ */
+function carryNumbers(
+  answers: Array<{ shown?: LockedDelivery; change?: Change }>,
+  numbered: ReadonlyMap<number, string>,
+): void {
+  const received = new Set<number>();
+  for (const answer of answers) {
+    if (!answer.shown) continue;
+    const id = answer.shown.id;
+    if (answer.change?.pending.input.action === 'receive') received.add(id);
+    if (!received.has(id)) continue;
+    answer.shown = { ...answer.shown, incoming_number: numbered.get(id)! };
+    if (answer.change) answer.change.after = answer.shown;
   }
 }
 
@@ -284,236 +368,254 @@ function view(delivery: LockedDelivery): DeliveryRow {
   return row;
 }
 
-/** The delivery after `input`, in memory. */
+/** The delivery after `input`, in memory: every column the action sets. */
 function transition(delivery: LockedDelivery, input: ActionInput): LockedDelivery {
-  const at = input.at;
+  const { at, personId } = input;
   switch (input.action) {
     case 'read':
       return { ...delivery, read_at: at };
     case 'receive':
-      return { ...delivery, status: 'received', received_at: at, read_at: delivery.read_at ?? at };
+      return {
+        ...delivery,
+        status: 'received',
+        received_at: at,
+        received_by: personId,
+        read_at: delivery.read_at ?? at,
+      };
     case 'return':
-      return { ...delivery, status: 'returned', returned_reason: input.reason ?? null };
+      return { ...delivery, status: 'returned', returned_at: at, returned_reason: input.reason ?? null };
     case 'assign':
       return {
         ...delivery,
         status: 'assigned',
+        assigned_at: at,
+        assigned_by: personId,
         assignee_id: input.assigneeId ?? null,
         handle_due: input.handleDue ? new Date(input.handleDue) : null,
       };
     case 'start':
-      return { ...delivery, status: 'in_progress' };
+      return { ...delivery, status: 'in_progress', in_progress_at: at };
     case 'complete':
-      return { ...delivery, status: 'completed', completed_at: at };
+      return { ...delivery, status: 'completed', completed_at: at, completed_by: personId };
     case 'confirm_recall':
-      return { ...delivery, recall_confirmed_at: at };
+      return { ...delivery, recall_confirmed_at: at, recall_confirmed_by: personId };
   }
 }
 
-/**
- * Each receiving unit numbers what it receives in its own incoming register, per year.
- * Counters are advanced once per register for the whole batch (in a fixed order, so two
- * batches never deadlock); the numbers are then handed out in arrival order.
- */
-async function numberReceipts(
-  sequelize: Sequelize,
-  transaction: Transaction,
-  changes: Change[],
-): Promise<void> {
-  const sql = sqlIn(transaction);
-  const receipts = changes.filter((c) => c.pending.input.action === 'receive');
-  if (receipts.length === 0) return;
-  const units = [...new Set(receipts.map((c) => c.before.recipient_unit_id))].sort((a, b) => a - b);
+/** A unit's first receipt ever opens its incoming register (rare: one extra round trip or two). */
+async function openRegisters(sql: Sql, receipts: readonly Change[], contexts: Map<number, ReceiptContext>) {
+  const units = [
+    ...new Set(
+      receipts.filter((c) => !contexts.get(c.before.id)!.register).map((c) => c.before.recipient_unit_id),
+    ),
+  ].sort((a, b) => a - b);
+  if (units.length === 0) return;
   await sql(
     `INSERT INTO register (unit_id, direction, scheme, sequence_policy, reset_policy, term)
      SELECT u, 'incoming', $2, $3, $4, $5 FROM unnest($1::int[]) AS u ON CONFLICT (unit_id, direction) DO NOTHING`,
     [units, INCOMING_POLICY.scheme, INCOMING_POLICY.sequence, INCOMING_POLICY.reset, CURRENT_TERM],
   );
-  const registers = await sql<{
-    id: number;
-    unit_id: number;
-    sequence_policy: RegisterPolicy['sequence'];
-    reset_policy: RegisterPolicy['reset'];
-    scheme: RegisterPolicy['scheme'];
-    term: string;
-  }>(
-    `SELECT id, unit_id, scheme, sequence_policy, reset_policy, term FROM register WHERE direction = 'incoming' AND unit_id = ANY($1::int[])`,
+  const opened = await sql<NonNullable<ReceiptContext['register']> & { unit_id: number }>(
+    `SELECT id, unit_id, scheme, sequence_policy, reset_policy, term FROM register
+      WHERE direction = 'incoming' AND unit_id = ANY($1::int[])`,
     [units],
   );
-  const registerOf = new Map(registers.map((r) => [r.unit_id, r]));
-  const documents = await sql<{
-    id: string;
-    number: string | null;
-    type_code: string;
-    subject: string;
-    issuer: string;
-    issued_at: Date | null;
-  }>(
-    `SELECT d.id, d.number, d.type_code, d.subject, u.name AS issuer, d.issued_at
-       FROM document d JOIN org_unit u ON u.id = d.issuing_unit_id WHERE d.id = ANY($1::uuid[])`,
-    [[...new Set(receipts.map((c) => c.before.document_id))]],
-  );
-  const documentOf = new Map(documents.map((d) => [d.id, d]));
+  const byUnit = new Map(opened.map((r) => [r.unit_id, r]));
+  for (const change of receipts) {
+    const context = contexts.get(change.before.id)!;
+    context.register ??= byUnit.get(change.before.recipient_unit_id)!;
+  }
+}
 
-  // How many numbers each (register, series, period) gives out in this batch.
-  const keyOf = (change: Change) => {
-    const register = registerOf.get(change.before.recipient_unit_id)!;
-    const document = documentOf.get(change.before.document_id)!;
+interface ReceiptPlan {
+  keyed: Array<{
+    change: Change;
+    context: ReceiptContext;
+    registerId: number;
+    series: string;
+    period: string;
+    key: string;
+  }>;
+  /** How many numbers each (register, series, period) gives out, in lock order. */
+  counts: Array<{ registerId: number; series: string; period: string; key: string; n: number }>;
+}
+
+/**
+ * Each receiving unit numbers what it receives in its own incoming register, per year.
+ * Counters are advanced once per register for the whole batch, in a fixed order so two
+ * batches never deadlock; the numbers are then handed out in arrival order.
+ */
+function planReceipts(
+  receipts: readonly Change[],
+  contexts: Map<number, ReceiptContext>,
+): ReceiptPlan | null {
+  if (receipts.length === 0) return null;
+  const keyed = receipts.map((change) => {
+    const context = contexts.get(change.before.id)!;
+    const register = context.register!;
     const { series, period } = sequenceKey(
       { scheme: register.scheme, sequence: register.sequence_policy, reset: register.reset_policy },
-      document.type_code,
+      context.document.type_code,
       { term: register.term, year: vietnamDate(change.pending.input.at).year },
     );
-    return { register, document, series, period, key: `${register.id}|${series}|${period}` };
-  };
-  const keyed = receipts.map((change) => ({ change, ...keyOf(change) }));
-  const counts = new Map<string, { registerId: number; series: string; period: string; n: number }>();
+    return {
+      change,
+      context,
+      registerId: register.id,
+      series,
+      period,
+      key: `${register.id}|${series}|${period}`,
+    };
+  });
+  const counts = new Map<string, ReceiptPlan['counts'][number]>();
   for (const k of keyed) {
     const entry = counts.get(k.key) ?? {
-      registerId: k.register.id,
+      registerId: k.registerId,
       series: k.series,
       period: k.period,
+      key: k.key,
       n: 0,
     };
     entry.n += 1;
     counts.set(k.key, entry);
   }
-  const ordered = [...counts.values()].sort(
-    (a, b) =>
-      a.registerId - b.registerId || a.series.localeCompare(b.series) || a.period.localeCompare(b.period),
-  );
-  const advanced = await sql<{
-    register_id: number;
-    series: string;
-    period: string;
-    last_sequence: number;
-  }>(
-    `INSERT INTO register_counter (register_id, series, period, last_sequence)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
-     ON CONFLICT (register_id, series, period) DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
-     RETURNING register_id, series, period, last_sequence`,
+  return {
+    keyed,
+    counts: [...counts.values()].sort(
+      (a, b) =>
+        a.registerId - b.registerId || a.series.localeCompare(b.series) || a.period.localeCompare(b.period),
+    ),
+  };
+}
+
+interface CounterRow {
+  register_id: number;
+  series: string;
+  period: string;
+  last_sequence: number;
+}
+
+/** The counters advanced by the plan (if any) and the audit heads locked, in one statement. */
+async function advanceAndLock(
+  sql: Sql,
+  plan: ReceiptPlan | null,
+  chains: number[],
+): Promise<{ counters: CounterRow[]; heads: LockedHead[] }> {
+  if (!plan) return { counters: [], heads: await sql<LockedHead>(LOCK_AUDIT_HEADS, [chains]) };
+  const [row] = await sql<{ counters: CounterRow[]; heads: LockedHead[] }>(
+    `WITH heads AS (${LOCK_AUDIT_HEADS}),
+     counters AS (
+       INSERT INTO register_counter (register_id, series, period, last_sequence)
+       SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[])
+       ON CONFLICT (register_id, series, period)
+         DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
+       RETURNING register_id, series, period, last_sequence)
+     SELECT (SELECT json_agg(c) FROM counters c) AS counters,
+            (SELECT coalesce(json_agg(h ORDER BY h.chain), '[]') FROM heads h) AS heads`,
     [
-      ordered.map((o) => o.registerId),
-      ordered.map((o) => o.series),
-      ordered.map((o) => o.period),
-      ordered.map((o) => o.n),
+      chains,
+      plan.counts.map((c) => c.registerId),
+      plan.counts.map((c) => c.series),
+      plan.counts.map((c) => c.period),
+      plan.counts.map((c) => c.n),
     ],
   );
+  return { counters: row!.counters, heads: row!.heads };
+}
+
+/** The numbers handed out in arrival order, and the register entries (sổ đến) to insert. */
+function assignNumbers(plan: ReceiptPlan, counters: readonly CounterRow[]) {
   const next = new Map<string, number>();
-  for (const a of advanced) {
-    const key = `${a.register_id}|${a.series}|${a.period}`;
-    next.set(key, a.last_sequence - counts.get(key)!.n + 1);
+  const given = new Map(plan.counts.map((c) => [c.key, c.n]));
+  for (const c of counters) {
+    const key = `${c.register_id}|${c.series}|${c.period}`;
+    next.set(key, c.last_sequence - given.get(key)! + 1);
   }
-  const entries: unknown[][] = [];
-  for (const k of keyed) {
+  const numbered = new Map<number, string>();
+  const rows: unknown[][] = [];
+  for (const k of plan.keyed) {
     const sequence = next.get(k.key)!;
     next.set(k.key, sequence + 1);
     const number = String(sequence);
-    k.change.after = { ...k.change.after, incoming_number: number };
+    numbered.set(k.change.before.id, number);
     k.change.detail.incomingNumber = number;
-    entries.push([
-      k.register.id,
+    const { document } = k.context;
+    const { input } = k.change.pending;
+    rows.push([
+      k.registerId,
       k.series,
       k.period,
       sequence,
       number,
       k.change.before.document_id,
       k.change.before.id,
-      k.change.pending.input.at,
-      k.change.pending.input.personId,
+      input.at,
+      input.personId,
       // Sổ đến columns (Nghị định 30/2020, Phụ lục IV): who sent it, its number and date, its kind and subject.
       JSON.stringify({
-        issuer: k.document.issuer,
-        documentNumber: k.document.number,
-        documentDate: k.document.issued_at,
-        type: k.document.type_code,
-        subject: k.document.subject,
+        issuer: document.issuer,
+        documentNumber: document.number,
+        documentDate: document.issued_at,
+        type: document.type_code,
+        subject: document.subject,
       }),
     ]);
   }
-  const column = (i: number) => entries.map((e) => e[i]);
-  await sql(
-    `INSERT INTO register_entry (register_id, series, period, sequence, number, status, document_id, delivery_id,
-        recorded_at, recorded_by, details)
-     SELECT r, s, p, q, n, 'received', d, v, a, b, x
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::uuid[], $7::bigint[], $8::timestamptz[],
-                   $9::int[], $10::jsonb[]) AS t(r, s, p, q, n, d, v, a, b, x)`,
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(column),
-  );
+  return { numbered, rows };
 }
 
-/** One UPDATE per kind of action in the batch, each over all its deliveries. */
-async function writeDeliveries(
-  sequelize: Sequelize,
-  transaction: Transaction,
-  changes: Change[],
-): Promise<void> {
-  const sql = sqlIn(transaction);
-  const byAction = new Map<DeliveryAction, Change[]>();
-  for (const change of changes) {
-    const action = change.pending.input.action;
-    byAction.set(action, [...(byAction.get(action) ?? []), change]);
-  }
-  for (const [action, group] of byAction) {
-    const ids = group.map((c) => c.before.id);
-    const at = group.map((c) => c.pending.input.at);
-    const person = group.map((c) => c.pending.input.personId);
-    const bind = (extra: unknown[][]) => [ids, at, person, ...extra];
-    const from = 'FROM unnest($1::bigint[], $2::timestamptz[], $3::int[]';
-    switch (action) {
-      case 'read':
-        await sql(
-          `UPDATE delivery SET read_at = v.a ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
-          bind([]),
-        );
-        break;
-      case 'receive':
-        await sql(
-          `UPDATE delivery SET status = 'received', received_at = v.a, received_by = v.p, incoming_number = v.n,
-                  read_at = coalesce(read_at, v.a)
-             ${from}, $4::text[]) AS v(id, a, p, n) WHERE delivery.id = v.id`,
-          bind([group.map((c) => c.after.incoming_number)]),
-        );
-        break;
-      case 'return':
-        await sql(
-          `UPDATE delivery SET status = 'returned', returned_at = v.a, returned_reason = v.r
-             ${from}, $4::text[]) AS v(id, a, p, r) WHERE delivery.id = v.id`,
-          bind([group.map((c) => c.pending.input.reason ?? null)]),
-        );
-        break;
-      case 'assign':
-        await sql(
-          `UPDATE delivery SET status = 'assigned', assigned_at = v.a, assigned_by = v.p, assignee_id = v.h, handle_due = v.d
-             ${from}, $4::int[], $5::timestamptz[]) AS v(id, a, p, h, d) WHERE delivery.id = v.id`,
-          bind([
-            group.map((c) => c.pending.input.assigneeId ?? null),
-            group.map((c) => c.pending.input.handleDue ?? null),
-          ]),
-        );
-        break;
-      case 'start':
-        await sql(
-          `UPDATE delivery SET status = 'in_progress', in_progress_at = v.a ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
-          bind([]),
-        );
-        break;
-      case 'complete':
-        await sql(
-          `UPDATE delivery SET status = 'completed', completed_at = v.a, completed_by = v.p
-             ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
-          bind([]),
-        );
-        break;
-      case 'confirm_recall':
-        await sql(
-          `UPDATE delivery SET recall_confirmed_at = v.a, recall_confirmed_by = v.p
-             ${from}) AS v(id, a, p) WHERE delivery.id = v.id`,
-          bind([]),
-        );
-        break;
-    }
-  }
+const ENTRY_TYPES = ['int', 'text', 'text', 'int', 'text', 'uuid', 'bigint', 'timestamptz', 'int', 'jsonb'];
+
+function registerEntriesWrite(rows: readonly unknown[][]): WritePart {
+  return (p) =>
+    `INSERT INTO register_entry (register_id, series, period, sequence, number, status, document_id,
+        delivery_id, recorded_at, recorded_by, details)
+     SELECT r, s, p, q, n, 'received', d, v, a, b, x
+       FROM unnest(${ENTRY_TYPES.map((type, i) =>
+         p.add(
+           rows.map((row) => row[i]),
+           `${type}[]`,
+         ),
+       ).join(', ')}) AS t(r, s, p, q, n, d, v, a, b, x)`;
+}
+
+/** What a change may set on a delivery, all written from the final row of each delivery. */
+const WRITTEN: ReadonlyArray<[keyof LockedDelivery, string]> = [
+  ['status', 'text'],
+  ['read_at', 'timestamptz'],
+  ['received_at', 'timestamptz'],
+  ['received_by', 'int'],
+  ['incoming_number', 'text'],
+  ['returned_at', 'timestamptz'],
+  ['returned_reason', 'text'],
+  ['assigned_at', 'timestamptz'],
+  ['assigned_by', 'int'],
+  ['assignee_id', 'int'],
+  ['handle_due', 'timestamptz'],
+  ['in_progress_at', 'timestamptz'],
+  ['completed_at', 'timestamptz'],
+  ['completed_by', 'int'],
+  ['recall_confirmed_at', 'timestamptz'],
+  ['recall_confirmed_by', 'int'],
+];
+
+/** Every changed delivery, as its final row in the batch. */
+function deliveriesWrite(changes: readonly Change[]): WritePart {
+  const final = new Map<number, LockedDelivery>();
+  for (const change of changes) final.set(change.after.id, change.after);
+  const rows = [...final.values()];
+  return (p) =>
+    `UPDATE delivery SET ${WRITTEN.map(([column]) => `${column} = v.${column}`).join(', ')}
+       FROM unnest(${p.add(
+         rows.map((r) => r.id),
+         'bigint[]',
+       )}, ${WRITTEN.map(([column, type]) =>
+         p.add(
+           rows.map((r) => r[column]),
+           `${type}[]`,
+         ),
+       ).join(', ')}) AS v(id, ${WRITTEN.map(([column]) => column).join(', ')})
+      WHERE delivery.id = v.id`;
 }
 
 function auditEntryOf(change: Change): AuditEntry {

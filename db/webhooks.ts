@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { sqlIn } from './sql';
+import { type Sql, sqlIn, type WritePart, writeTogether } from './sql';
 
 export const WEBHOOK_EVENTS = [
   'document.issued',
@@ -243,28 +243,58 @@ export async function enqueueWebhooks(
   transaction: Transaction,
   events: readonly WebhookEventInput[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  await sqlIn(transaction)(
-    `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::uuid[], $6::jsonb[], $7::text[])
-         AS e(id, type, occurred_at, unit_ids, document_id, data, idempotency_key)),
-     inserted AS (
-       INSERT INTO webhook_event (id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
-       SELECT id, type, occurred_at, unit_ids::int[], document_id, data, idempotency_key FROM input
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, type, unit_ids)
-     INSERT INTO webhook_delivery (event_id, subscription_id)
-     SELECT DISTINCT e.id, s.id FROM inserted e
-       JOIN webhook_subscription s ON s.active AND s.deleted_at IS NULL AND e.type = ANY (s.events)
-       JOIN org_unit su ON su.id = s.unit_id
-      WHERE EXISTS (SELECT 1 FROM org_unit eu WHERE eu.id = ANY (e.unit_ids) AND eu.path LIKE su.path || '%')`,
-    [
-      events.map(() => randomUUID()),
-      events.map((e) => e.type),
-      events.map((e) => e.occurredAt ?? new Date()),
-      events.map((e) => `{${e.unitIds.join(',')}}`),
-      events.map((e) => e.documentId ?? null),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => e.idempotencyKey ?? null),
+  await enqueueWebhooksWith(sqlIn(transaction), events);
+}
+
+/** enqueueWebhooks on the statements of a transaction already open. */
+export async function enqueueWebhooksWith(sql: Sql, events: readonly WebhookEventInput[]): Promise<void> {
+  await writeTogether(sql, webhookWrites(events));
+}
+
+/**
+ * The events and one delivery per matching subscription (a subscription of the unit or
+ * above it), as writes to combine with others (see writeTogether).
+ */
+export function webhookWrites(events: readonly WebhookEventInput[]): WritePart[] {
+  if (events.length === 0) return [];
+  return [
+    (p) => [
+      {
+        name: 'webhook_events',
+        sql: `INSERT INTO webhook_event (id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
+              SELECT id, type, occurred_at, unit_ids::int[], document_id, data, idempotency_key
+                FROM unnest(${p.add(
+                  events.map(() => randomUUID()),
+                  'uuid[]',
+                )}, ${p.add(
+                  events.map((e) => e.type),
+                  'text[]',
+                )}, ${p.add(
+                  events.map((e) => e.occurredAt ?? new Date()),
+                  'timestamptz[]',
+                )}, ${p.add(
+                  events.map((e) => `{${e.unitIds.join(',')}}`),
+                  'text[]',
+                )}, ${p.add(
+                  events.map((e) => e.documentId ?? null),
+                  'uuid[]',
+                )}, ${p.add(
+                  events.map((e) => JSON.stringify(e.data)),
+                  'jsonb[]',
+                )}, ${p.add(
+                  events.map((e) => e.idempotencyKey ?? null),
+                  'text[]',
+                )}) AS e(id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
+              ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, type, unit_ids`,
+      },
+      {
+        name: 'webhook_deliveries',
+        sql: `INSERT INTO webhook_delivery (event_id, subscription_id)
+              SELECT DISTINCT e.id, s.id FROM webhook_events e
+                JOIN webhook_subscription s ON s.active AND s.deleted_at IS NULL AND e.type = ANY (s.events)
+                JOIN org_unit su ON su.id = s.unit_id
+               WHERE EXISTS (SELECT 1 FROM org_unit eu WHERE eu.id = ANY (e.unit_ids) AND eu.path LIKE su.path || '%')`,
+      },
     ],
-  );
+  ];
 }

@@ -36,7 +36,12 @@ export async function unitId(system: TestSystem, name: string): Promise<number> 
   return row.id;
 }
 
-export async function waitForStatus(client: ApiClient, id: string, status: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForStatus(
+  client: ApiClient,
+  id: string,
+  status: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -97,8 +102,14 @@ export async function issueDocument(
   );
   const id = created.id;
   expectOk(await office.drafter.post(`/api/v1/documents/${id}/submit`, { version: 1 }), 'submit');
-  expectOk(await office.signer.post(`/api/v1/documents/${id}/decision`, { decision: 'approve', version: 1 }), 'approve');
-  expectOk(await office.signer.post(`/api/v1/documents/${id}/signature`, { passphrase: DEMO_PASSWORD }), 'sign');
+  expectOk(
+    await office.signer.post(`/api/v1/documents/${id}/decision`, { decision: 'approve', version: 1 }),
+    'approve',
+  );
+  expectOk(
+    await office.signer.post(`/api/v1/documents/${id}/signature`, { passphrase: DEMO_PASSWORD }),
+    'sign',
+  );
   expectOk(await office.clerk.post(`/api/v1/documents/${id}/issue`, { passphrase: DEMO_PASSWORD }), 'issue');
   await waitForStatus(office.clerk, id, 'dispatched');
   const read = await office.clerk.get<DocumentState>(`/api/v1/documents/${id}`);

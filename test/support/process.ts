@@ -17,10 +17,15 @@ export interface VanthuProcess {
   exited(): Promise<number | null>;
 }
 
-export function spawnVanthu(args: string[], env: Record<string, string | undefined>): VanthuProcess {
+export function spawnVanthu(
+  args: string[],
+  env: Record<string, string | undefined>,
+  /** Options for node itself, e.g. `--cpu-prof` when a benchmark is profiled. */
+  nodeArgs: readonly string[] = [],
+): VanthuProcess {
   const child = spawn(
     process.execPath,
-    ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'cli', 'main.ts'), ...args],
+    [...nodeArgs, '--require', require.resolve('tsx/cjs'), path.join(ROOT, 'cli', 'main.ts'), ...args],
     {
       cwd: ROOT,
       env: { ...process.env, VANTHU_LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
