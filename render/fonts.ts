@@ -36,10 +36,22 @@ function face(name: FaceName): LoadedFace {
     const bytes = readFileSync(path);
     const layout = fontkit.create(bytes);
     if (!('layout' in layout)) throw new Error(`${path} is a font collection, not a font`);
+    ownCodePoints(layout);
     entry = { path, font: new TrueTypeFont(bytes), layout };
     loaded.set(name, entry);
   }
   return entry;
+}
+
+/**
+ * fontkit caches each glyph with the code points it was first reached by. The subsetter and
+ * composite outlines reach glyphs by id alone, so in a shared font a base letter first met as
+ * the component of an accented one ("a" inside "ạ") would be cached with none, and every
+ * later document would map it to nothing in ToUnicode: its text layer would lose the letter.
+ * Reaching every glyph through the character map first gives each its own code point.
+ */
+function ownCodePoints(font: fontkit.Font): void {
+  for (const codePoint of font.characterSet) font.glyphForCodePoint(codePoint);
 }
 
 /** The TTF file of a face. */
@@ -49,8 +61,9 @@ export function fontPath(name: FaceName): string {
 
 /**
  * The parsed font of a face, for pdfkit (which accepts a fontkit font as a source). Shared
- * between documents: fontkit's caches only memoise glyphs and layouts, and each document
- * makes its own subset, so output does not depend on what was rendered before.
+ * between documents: fontkit's caches only memoise glyphs (each with its own code points, see
+ * ownCodePoints) and layouts, and each document makes its own subset, so output does not
+ * depend on what was rendered before.
  */
 export function layoutFont(name: FaceName): fontkit.Font {
   return face(name).layout;

@@ -3,7 +3,7 @@
  * pdftoppm), qpdf and an independent QR decoder (jsQR on poppler's pixels).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -11,9 +11,11 @@ import jsQR from 'jsqr';
 import { type DomainError, isDomainError } from '../../domain/errors';
 import { DOCUMENT_NUMBER_FIELD, fillTextFields, ISSUE_DATE_FIELD, SEAL_FIELD } from '../../pki/pades/fields';
 import { listFields } from '../../pki/pades/form';
+import { TrueTypeFont } from '../../pki/pdf/font';
 import { PdfReader } from '../../pki/pdf/reader';
 import { MARGIN, MM, PAGE, TEXT } from '../../render/composer';
 import { type RenderedDirective, renderDirective } from '../../render/directive';
+import { FACES, fontPath, layoutFont } from '../../render/fonts';
 import type { DirectiveInput } from '../../render/input';
 import { dateWords, issuanceFieldValues } from '../../render/wording';
 import { command } from '../pki/pades-judges';
@@ -164,6 +166,22 @@ describe('render: Party documents to PDF', function () {
         expect(font, font.name).to.include({ embedded: true, subset: true, unicode: true });
       }
     }
+  });
+
+  it('maps every Vietnamese letter back to itself in every face, however a render first reached its glyph', async () => {
+    // The subsetter reaches glyphs by id alone, as composite accented letters reach their base
+    // letter; each must still carry its own code point, or ToUnicode would lose the letter.
+    const letters = 'aăâbcdđeêghiklmnoôơpqrstuưvxy';
+    for (const face of FACES) {
+      const cmap = new TrueTypeFont(readFileSync(fontPath(face)));
+      for (const ch of [...letters, ...letters.toUpperCase(), ...'ạấẹếọớụứỹ']) {
+        const glyph = layoutFont(face).getGlyph(cmap.glyphId(ch.codePointAt(0)!));
+        expect(String.fromCodePoint(...glyph.codePoints), `${face} ${ch}`).to.equal(ch);
+      }
+    }
+    const subject = 'Kế hoạch kiểm tra sổ văn bản (web routes test)';
+    const file = save(dir, 'letters.pdf', (await renderDirective(sampleInput({ subject }))).pdf);
+    expect(flat(await pdftotext(file))).to.include(subject);
   });
 
   it('passes qpdf --check in both modes', async () => {
