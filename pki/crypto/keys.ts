@@ -140,6 +140,14 @@ function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
 }
 
+/** Whether bytes are an EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, OCTET STRING }. */
+function isEncryptedKeyInfo(der: Uint8Array): boolean {
+  const parsed = asn1js.fromBER(toArrayBuffer(der));
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) return false;
+  const [algorithm, data, ...rest] = parsed.result.valueBlock.value;
+  return algorithm instanceof asn1js.Sequence && data instanceof asn1js.OctetString && rest.length === 0;
+}
+
 /**
  * Decrypts an encrypted PKCS#8 key (PEM or DER). Refuses a key stored in clear: keys at
  * rest must be encrypted (DESIGN invariant 7).
@@ -185,7 +193,11 @@ export function decryptPrivateKey(input: Uint8Array | string, passphrase: string
     if (
       code === 'ERR_OSSL_BAD_DECRYPT' ||
       code === 'ERR_OSSL_EVP_BAD_DECRYPT' ||
-      /bad decrypt/i.test(String(error))
+      /bad decrypt/i.test(String(error)) ||
+      // About one wrong passphrase in 256 decrypts to bytes whose CBC padding happens to be
+      // valid; OpenSSL then fails reading them as a key. The envelope was sound, so it is
+      // still the passphrase that is wrong, not the file.
+      (isEncryptedKeyInfo(der) && /asn1 encoding routines|DECODER routines/i.test(String(error)))
     ) {
       throw new PkiError('wrong_passphrase', 'The passphrase does not unlock this private key.', {
         cause: error,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { expect } from 'chai';
@@ -131,6 +131,24 @@ describe('pki/crypto algorithm policy (Thông tư 15/2025/TT-BKHCN)', () => {
     const back = decryptPrivateKey(pem, 'mật khẩu đúng');
     expect(Buffer.from(spkiOf(back)).equals(Buffer.from(spkiOf(privateKey)))).to.equal(true);
     await expectPkiError(() => decryptPrivateKey(pem, 'sai'), 'wrong_passphrase');
+  });
+
+  it('calls every wrong passphrase wrong, even one that decrypts to bytes with valid padding', async () => {
+    const { privateKey } = await generateKeyPair('ec-p256');
+    const pem = await encryptPrivateKey(privateKey, 'mật khẩu đúng', { iterations: 1_000 });
+    // Find the wrong passphrases whose decryption OpenSSL does not itself call a bad decrypt
+    // (about 1 in 256): those once surfaced as an unreadable key file, a server error.
+    const lucky: string[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      try {
+        createPrivateKey({ key: pem, format: 'pem', passphrase: `sai-${i}` });
+      } catch (error) {
+        if (!/bad decrypt/i.test(String(error))) lucky.push(`sai-${i}`);
+      }
+    }
+    expect(lucky.length).to.be.greaterThan(0);
+    for (const passphrase of lucky)
+      await expectPkiError(() => decryptPrivateKey(pem, passphrase), 'wrong_passphrase');
   });
 
   it('refuses a private key stored in clear', async () => {
