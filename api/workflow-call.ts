@@ -38,9 +38,13 @@ export async function updateDocument<Ret, Arg>(
       throw new DomainError('not_found', `no document ${documentId}`);
     const failure = applicationFailureIn(error);
     if (failure) throw new DomainError(failure.type as DomainErrorCode, failure.message);
+    // An Update refused for any other reason is a fault of ours, not the document's end.
+    const unexplained =
+      error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure;
     if (
-      error instanceof WorkflowUpdateFailedError ||
-      /already completed|workflow execution already/i.test(String(error))
+      !unexplained &&
+      (error instanceof WorkflowUpdateFailedError ||
+        /already completed|workflow execution already/i.test(String(error)))
     ) {
       throw new DomainError(
         'invalid_transition',

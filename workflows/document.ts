@@ -26,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { LifecycleActivities } from '../activities/lifecycle';
 import { checkChain, stepOutcome } from '../domain/approval';
+import { isDomainError } from '../domain/errors';
 import { type DocumentStatus, TERMINAL_STATUSES } from '../domain/lifecycle';
 import { checkRecipients } from '../domain/recipients';
 import {
@@ -203,7 +204,14 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
             `version ${request.version} is stale: the draft is at version ${s.summary.version}`,
           );
         }
-        checkChain(request.chain);
+        try {
+          checkChain(request.chain);
+        } catch (error) {
+          // A DomainError is not an ApplicationFailure: uncaught it would reach the caller as
+          // an unexplained failure rather than the reason.
+          if (isDomainError(error)) refuse('validation', `${error.field}: ${error.message}`);
+          throw error;
+        }
         if (request.stepDue.length !== request.chain.length)
           refuse('validation', 'one deadline per approval step');
         if (!s.content.signer) refuse('validation', 'choose who signs before submitting');

@@ -199,4 +199,39 @@ describe('lifecycle: a directive from draft to the branches and back', function 
       { type: 'document.issued', n: 1 },
     ]);
   });
+
+  it('refuses a submission that could not go anywhere, naming the field, and leaves the draft as it was', async () => {
+    const chiefId = await personId(system, 'chanhvanphong.tu');
+    const unsigned = await drafter.post<State>('/api/v1/documents', {
+      type: 'CV',
+      subject: 'Về việc chưa chọn người ký',
+      body: ['Nội dung.'],
+    });
+    expect(unsigned.status, JSON.stringify(unsigned.body)).to.equal(201);
+    const noSigner = await drafter.post<{ field: string; detail: string }>(
+      `/api/v1/documents/${unsigned.body.id}/submit`,
+      { version: 1 },
+    );
+    expect(noSigner.status, JSON.stringify(noSigner.body)).to.equal(400);
+    expect(noSigner.body.field).to.equal('body.signer');
+
+    const signed = await drafter.post<State>('/api/v1/documents', {
+      type: 'CV',
+      subject: 'Về việc chuỗi duyệt không hợp lệ',
+      body: ['Nội dung.'],
+      signer: { personId: await personId(system, 'bithu.tu'), authority: 'TM' },
+    });
+    // Two approvals asked of one approver: the workflow refuses it, and the api says why.
+    const impossible = await drafter.post<{ detail: string }>(`/api/v1/documents/${signed.body.id}/submit`, {
+      version: 1,
+      approval: [{ label: 'Thẩm định', approvers: [chiefId], required: 2 }],
+    });
+    expect(impossible.status, JSON.stringify(impossible.body)).to.equal(400);
+    expect(impossible.body.detail).to.match(
+      /approval\.0\.required: required must be between 1 and the 1 approvers/,
+    );
+    for (const id of [unsigned.body.id, signed.body.id]) {
+      expect((await drafter.get<State>(`/api/v1/documents/${id}`)).body.status).to.equal('draft');
+    }
+  });
 });
