@@ -149,7 +149,10 @@ function responses(components: Components, route: RouteDefinition): Json {
       description: spec.description,
       ...(spec.schema
         ? { content: { [contentType]: { schema: components.convert(spec.schema, 'output') } } }
-        : {}),
+        : spec.contentType
+          ? // Files (PDF, zip): OpenAPI 3.1 names the media type and leaves the bytes unschemed.
+            { content: { [contentType]: {} } }
+          : {}),
       ...(route.method !== 'get' && Number(status) < 300
         ? {
             headers: {

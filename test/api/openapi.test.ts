@@ -84,6 +84,11 @@ describe('api: OpenAPI document and reference page', () => {
       const responses = operation!.responses as Json;
       if (route.access.kind !== 'public') expect(responses, route.operationId).to.include.keys('401', '403');
       if (route.body) expect(responses).to.include.keys('413', '415');
+      for (const [status, spec] of Object.entries(route.responses)) {
+        if (!spec.contentType) continue;
+        const content = (responses[status] as Json).content as Json | undefined;
+        expect(content, `${route.operationId} ${status}`).to.have.property(spec.contentType);
+      }
     }
     const declared = Object.values(paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
     expect(declared).to.equal(API_ROUTES.length);
