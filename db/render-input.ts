@@ -1,15 +1,17 @@
 /**
- * Gathers from the database everything a document's PDF is made of — the approved
- * content, the issuing unit and its đảng bộ, the signer and their title, the recipients
- * by name — as the renderer's plain input.
+ * Gathers from the database everything a document's PDF is made of — the content, the
+ * issuing unit and its đảng bộ, the signer and their title, the recipients by name — as the
+ * renderer's plain input. The signing activity renders a stored version; the compose page's
+ * live preview renders a draft not stored yet; both get the same header, signer block and
+ * "Nơi nhận" lines from here.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { DraftContent } from '../../domain/document';
-import { SIGNING_AUTHORITY_LABELS } from '../../domain/document';
-import { collectiveOf, documentHeader, type UnitKind } from '../../domain/org';
-import type { RecipientSpec } from '../../domain/recipients';
-import { branchMeetingParagraphs } from '../../domain/reports';
-import type { DirectiveInput } from '../../render/input';
+import { type DraftContent, SIGNING_AUTHORITY_LABELS, type Urgency } from '../domain/document';
+import { DomainError } from '../domain/errors';
+import { collectiveOf, documentHeader, type UnitKind } from '../domain/org';
+import type { RecipientSpec } from '../domain/recipients';
+import { branchMeetingParagraphs } from '../domain/reports';
+import type { DirectiveInput } from '../render/input';
 
 interface UnitRow {
   id: number;
@@ -27,6 +29,9 @@ const KIND_PLURAL: Record<UnitKind, string> = {
   grassroots: 'Các đảng ủy cơ sở',
   branch: 'Các chi bộ',
 };
+
+/** Stands in the QR code of a draft that has no id yet. */
+const NO_DOCUMENT_YET = '00000000-0000-4000-8000-000000000000';
 
 async function unitsByIds(sequelize: Sequelize, ids: number[]): Promise<Map<number, UnitRow>> {
   if (ids.length === 0) return new Map();
@@ -52,6 +57,68 @@ export async function recipientLines(
   });
 }
 
+export interface DraftToRender {
+  typeCode: string;
+  urgency: Urgency;
+  unitId: number;
+  content: DraftContent;
+  /** Absent for a draft not stored yet. */
+  documentId?: string;
+  publicUrl: string;
+  /** Printed in place of the signer's name while none is chosen. */
+  unnamedSigner?: string;
+}
+
+/** The renderer's input for a document's content, stored or not. */
+export async function draftRenderInput(sequelize: Sequelize, draft: DraftToRender): Promise<DirectiveInput> {
+  const [type] = await sequelize.query<{ name: string; party: string | null }>(
+    'SELECT name, party FROM document_type WHERE code = $1',
+    { bind: [draft.typeCode], type: QueryTypes.SELECT },
+  );
+  if (!type) throw new DomainError('validation', `unknown document type "${draft.typeCode}"`, 'body.type');
+  const unit = (await unitsByIds(sequelize, [draft.unitId])).get(draft.unitId);
+  if (!unit) throw new DomainError('not_found', `no unit ${draft.unitId}`, 'body.unitId');
+  const ancestorIds = unit.path.split('/').filter(Boolean).map(Number).slice(0, -1).reverse();
+  const ancestors = await unitsByIds(sequelize, ancestorIds);
+  const header = documentHeader(
+    unit,
+    ancestorIds.map((id) => ancestors.get(id)!),
+  );
+
+  const { content } = draft;
+  const [signer] = content.signer
+    ? await sequelize.query<{ full_name: string; title: string | null }>(
+        `SELECT p.full_name, (SELECT r.title FROM role_assignment r
+                               WHERE r.person_id = p.id AND r.unit_id = $2 AND r.role = 'signer' LIMIT 1) AS title
+           FROM person p WHERE p.id = $1`,
+        { bind: [content.signer.personId, unit.id], type: QueryTypes.SELECT },
+      )
+    : [];
+  const authority = content.signer?.authority ?? 'TM';
+  const authorityBody =
+    content.signer?.authorityBody ?? (authority === 'KT' ? 'Bí thư' : collectiveOf(unit.kind));
+
+  return {
+    issuer: { superior: header.superior, name: header.issuer, abbreviation: unit.abbreviation },
+    documentType: { name: type.name, abbreviation: type.party ?? '' },
+    subject: content.subject,
+    body: content.report ? [...branchMeetingParagraphs(content.report), ...content.body] : content.body,
+    urgency: draft.urgency,
+    signer: {
+      authority: `${SIGNING_AUTHORITY_LABELS[authority]} ${authorityBody}`.toLocaleUpperCase('vi'),
+      title: (signer?.title ?? 'Bí thư').toLocaleUpperCase('vi'),
+      name: signer?.full_name ?? draft.unnamedSigner ?? '',
+    },
+    recipients: [
+      ...(await recipientLines(sequelize, content.recipients ?? [])),
+      ...(content.recipientsNote ? content.recipientsNote.split('\n').filter((l) => l.trim()) : []),
+    ],
+    place: header.place,
+    verificationUrl: `${draft.publicUrl}/v/${draft.documentId ?? NO_DOCUMENT_YET}`,
+  };
+}
+
+/** The renderer's input for a stored version of a document. */
 export async function directiveInput(
   sequelize: Sequelize,
   documentId: string,
@@ -59,57 +126,23 @@ export async function directiveInput(
   publicUrl: string,
 ): Promise<DirectiveInput> {
   const [row] = await sequelize.query<{
-    type_name: string;
-    party: string | null;
-    urgency: DirectiveInput['urgency'];
+    type_code: string;
+    urgency: Urgency | null;
     issuing_unit_id: number;
     content: DraftContent;
   }>(
-    `SELECT t.name AS type_name, t.party, d.urgency, d.issuing_unit_id, v.content
-       FROM document d JOIN document_type t ON t.code = d.type_code
-       JOIN document_version v ON v.document_id = d.id AND v.version = $2
+    `SELECT d.type_code, d.urgency, d.issuing_unit_id, v.content
+       FROM document d JOIN document_version v ON v.document_id = d.id AND v.version = $2
       WHERE d.id = $1`,
     { bind: [documentId, version], type: QueryTypes.SELECT },
   );
   if (!row) throw new Error(`document ${documentId} version ${version} not found`);
-  const { content } = row;
-  const [unit] = (await unitsByIds(sequelize, [row.issuing_unit_id])).values();
-  const ancestorIds = unit!.path.split('/').filter(Boolean).map(Number).slice(0, -1).reverse();
-  const ancestors = await unitsByIds(sequelize, ancestorIds);
-  const header = documentHeader(
-    unit!,
-    ancestorIds.map((id) => ancestors.get(id)!),
-  );
-
-  const signerId = content.signer?.personId;
-  const [signer] = signerId
-    ? await sequelize.query<{ full_name: string; title: string | null }>(
-        `SELECT p.full_name, (SELECT r.title FROM role_assignment r
-                               WHERE r.person_id = p.id AND r.unit_id = $2 AND r.role = 'signer' LIMIT 1) AS title
-           FROM person p WHERE p.id = $1`,
-        { bind: [signerId, row.issuing_unit_id], type: QueryTypes.SELECT },
-      )
-    : [];
-  const authority = content.signer?.authority ?? 'TM';
-  const authorityBody =
-    content.signer?.authorityBody ?? (authority === 'KT' ? 'Bí thư' : collectiveOf(unit!.kind));
-
-  return {
-    issuer: { superior: header.superior, name: header.issuer, abbreviation: unit!.abbreviation },
-    documentType: { name: row.type_name, abbreviation: row.party ?? '' },
-    subject: content.subject,
-    body: content.report ? [...branchMeetingParagraphs(content.report), ...content.body] : content.body,
+  return draftRenderInput(sequelize, {
+    typeCode: row.type_code,
     urgency: row.urgency ?? 'thuong',
-    signer: {
-      authority: `${SIGNING_AUTHORITY_LABELS[authority]} ${authorityBody}`.toLocaleUpperCase('vi'),
-      title: (signer?.title ?? 'Bí thư').toLocaleUpperCase('vi'),
-      name: signer?.full_name ?? '',
-    },
-    recipients: [
-      ...(await recipientLines(sequelize, content.recipients ?? [])),
-      ...(content.recipientsNote ? content.recipientsNote.split('\n').filter((l) => l.trim()) : []),
-    ],
-    place: header.place,
-    verificationUrl: `${publicUrl}/v/${documentId}`,
-  };
+    unitId: row.issuing_unit_id,
+    content: row.content,
+    documentId,
+    publicUrl,
+  });
 }

@@ -15,6 +15,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { getBlob, putBlob } from '../../db/blobs';
 import { notify } from '../../db/notifications';
 import { cancelEntry, registerOf, takeNumber } from '../../db/registers';
+import { directiveInput } from '../../db/render-input';
 import { enqueueWebhook } from '../../db/webhooks';
 import { partyNumber } from '../../domain/numbering';
 import { vietnamDate } from '../../domain/time';
@@ -30,7 +31,6 @@ import { renderDirective } from '../../render';
 import { issuanceFieldValues } from '../../render/wording';
 import type { ActorRef, PreparedSigning } from '../../workflows/definitions';
 import { auditDocument, inTransaction, type LifecycleDeps, setStatus } from './context';
-import { directiveInput } from './render-input';
 
 /** Field of the leader's certification signature. */
 export const LEADER_FIELD = 'chu_ky_lanh_dao';

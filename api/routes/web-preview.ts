@@ -3,102 +3,19 @@
  * (rendered by render/ in `printed` mode, number and date left blank, nothing stored),
  * and the number the register would give a signed document if it were issued now.
  */
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { recipientLines } from '../../activities/lifecycle/render-input';
 import { CURRENT_TERM } from '../../db/registers';
-import {
-  type DraftContent,
-  refuseSecret,
-  SIGNING_AUTHORITY_LABELS,
-  type Urgency,
-} from '../../domain/document';
+import { draftRenderInput } from '../../db/render-input';
+import { refuseSecret } from '../../domain/document';
 import { DomainError } from '../../domain/errors';
 import { partyNumber, sequenceKey } from '../../domain/numbering';
-import { collectiveOf, documentHeader, type UnitKind } from '../../domain/org';
-import { branchMeetingParagraphs } from '../../domain/reports';
 import { vietnamDate } from '../../domain/time';
 import { renderDirective } from '../../render';
-import type { DirectiveInput } from '../../render/input';
 import { DRAFTING_ROLES, documentForRole, OFFICE_ROLES, requireUnitRole } from '../authorization';
 import { ACCESS_GROUPS, defineRoute } from '../route';
 import { documentIdParams, problem } from '../schemas';
 import { createDocumentBody } from './documents';
-
-interface UnitRow {
-  id: number;
-  name: string;
-  kind: UnitKind;
-  abbreviation: string;
-  path: string;
-}
-
-/**
- * The renderer's input for content not stored yet: the same header, signer block and
- * "Nơi nhận" lines the approved PDF will have (activities/lifecycle/render-input.ts builds
- * those from a stored version).
- */
-async function previewInput(
-  sequelize: Sequelize,
-  input: {
-    typeCode: string;
-    urgency: Urgency;
-    unitId: number;
-    content: DraftContent;
-    documentId: string | undefined;
-    publicUrl: string;
-  },
-): Promise<DirectiveInput> {
-  const [type] = await sequelize.query<{ name: string; party: string | null }>(
-    'SELECT name, party FROM document_type WHERE code = $1',
-    { bind: [input.typeCode], type: QueryTypes.SELECT },
-  );
-  if (!type) throw new DomainError('validation', `unknown document type "${input.typeCode}"`, 'body.type');
-  const [unit] = await sequelize.query<UnitRow>(
-    'SELECT id, name, kind, abbreviation, path FROM org_unit WHERE id = $1',
-    { bind: [input.unitId], type: QueryTypes.SELECT },
-  );
-  const ancestorIds = unit!.path.split('/').filter(Boolean).map(Number).slice(0, -1).reverse();
-  const ancestors = await sequelize.query<UnitRow>(
-    'SELECT id, name, kind, abbreviation, path FROM org_unit WHERE id = ANY($1::int[])',
-    { bind: [ancestorIds], type: QueryTypes.SELECT },
-  );
-  const header = documentHeader(
-    unit!,
-    ancestorIds.map((id) => ancestors.find((a) => a.id === id)!),
-  );
-  const { content } = input;
-  const [signer] = content.signer
-    ? await sequelize.query<{ full_name: string; title: string | null }>(
-        `SELECT p.full_name, (SELECT r.title FROM role_assignment r
-                               WHERE r.person_id = p.id AND r.unit_id = $2 AND r.role = 'signer' LIMIT 1) AS title
-           FROM person p WHERE p.id = $1`,
-        { bind: [content.signer.personId, unit!.id], type: QueryTypes.SELECT },
-      )
-    : [];
-  const authority = content.signer?.authority ?? 'TM';
-  const authorityBody =
-    content.signer?.authorityBody ?? (authority === 'KT' ? 'Bí thư' : collectiveOf(unit!.kind));
-  return {
-    issuer: { superior: header.superior, name: header.issuer, abbreviation: unit!.abbreviation },
-    documentType: { name: type.name, abbreviation: type.party ?? '' },
-    subject: content.subject,
-    body: content.report ? [...branchMeetingParagraphs(content.report), ...content.body] : content.body,
-    urgency: input.urgency,
-    signer: {
-      authority: `${SIGNING_AUTHORITY_LABELS[authority]} ${authorityBody}`.toLocaleUpperCase('vi'),
-      title: (signer?.title ?? 'Bí thư').toLocaleUpperCase('vi'),
-      // A draft may not have its signer yet; the preview keeps the place for the name.
-      name: signer?.full_name ?? '(Người ký)',
-    },
-    recipients: [
-      ...(await recipientLines(sequelize, content.recipients ?? [])),
-      ...(content.recipientsNote ? content.recipientsNote.split('\n').filter((l) => l.trim()) : []),
-    ],
-    place: header.place,
-    verificationUrl: `${input.publicUrl}/v/${input.documentId ?? '00000000-0000-4000-8000-000000000000'}`,
-  };
-}
 
 const preview = defineRoute({
   method: 'post',
@@ -145,13 +62,15 @@ const preview = defineRoute({
       reportRequestId: _request,
       ...content
     } = body;
-    const directive = await previewInput(ctx.sequelize, {
+    const directive = await draftRenderInput(ctx.sequelize, {
       typeCode: type,
       urgency,
       unitId,
       content,
       documentId: id,
       publicUrl: ctx.publicUrl,
+      // A draft may not have its signer yet; the preview keeps the place for the name.
+      unnamedSigner: '(Người ký)',
     });
     const rendered = await renderDirective(directive, { mode: 'printed' }).catch((error: unknown) => {
       // The renderer names fields of its own input (body.3, subject); they are the draft's too.

@@ -5,7 +5,7 @@
  * numbers themselves are only ever taken inside the issuing or receiving transaction.
  */
 import { z } from 'zod';
-import { recipientLines } from '../../activities/lifecycle/render-input';
+import { recipientLines } from '../../db/render-input';
 import type { DraftContent } from '../../domain/document';
 import { requireUnitRole, STAFF_ROLES } from '../authorization';
 import { keysetPage, pageOf, pageQuery } from '../pagination';
