@@ -44,15 +44,23 @@ export interface DocumentInfo {
   creationDate?: Date;
 }
 
+/** Portrait with the guidance's margins unless said otherwise (registers print landscape). */
+export interface Sheet {
+  layout?: 'portrait' | 'landscape';
+  margins?: { top: number; bottom: number; left: number; right: number };
+}
+
 export class Composer {
   readonly doc: PDFKit.PDFDocument;
   private readonly chunks: Buffer[] = [];
   private readonly ended: Promise<Buffer>;
 
-  constructor(info: DocumentInfo) {
+  constructor(info: DocumentInfo, sheet: Sheet = {}) {
+    const margins = sheet.margins ?? MARGIN;
     this.doc = new PDFDocument({
       size: 'A4',
-      margins: { top: MARGIN.top, bottom: MARGIN.bottom, left: MARGIN.left, right: MARGIN.right },
+      layout: sheet.layout ?? 'portrait',
+      margins: { top: margins.top, bottom: margins.bottom, left: margins.left, right: margins.right },
       pdfVersion: '1.7',
       bufferPages: true,
       lang: 'vi-VN',

@@ -74,6 +74,21 @@ export function ascent(name: FaceName): number {
   return face(name).font.ascent / 1000;
 }
 
+function drawable(cp: number, faces: readonly FaceName[]): boolean {
+  const control = cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+  return !control && faces.every((f) => face(f).font.glyphId(cp) !== 0);
+}
+
+/**
+ * The text with each character the faces cannot draw shown as "?" (line breaks kept): for
+ * listings of what is already stored, where one odd character must not stop the print.
+ */
+export function printable(text: string, faces: readonly FaceName[] = FACES): string {
+  let out = '';
+  for (const ch of text) out += ch === '\n' || drawable(ch.codePointAt(0)!, faces) ? ch : '?';
+  return out;
+}
+
 /**
  * Refuses text with a character that the given faces cannot draw (emoji, CJK, control
  * characters …), naming the field and the character.

@@ -1,19 +1,22 @@
 /**
- * The registers of a unit as the office keeps them on paper: the outgoing register (sổ
- * đăng ký văn bản đi) and the incoming register (sổ đăng ký văn bản đến), with the
- * columns of Nghị định 30/2020/NĐ-CP, Phụ lục IV. Read-only over `register_entry`: the
- * numbers themselves are only ever taken inside the issuing or receiving transaction.
+ * The registers of a unit (api/register-book.ts): a page at a time for the register page,
+ * and whole, oldest first, as CSV for spreadsheets or as a PDF to print and keep.
  */
 import { z } from 'zod';
-import { recipientLines } from '../../db/render-input';
-import type { DraftContent } from '../../domain/document';
+import { renderRegisterBook } from '../../render/register-book';
 import { requireUnitRole, STAFF_ROLES } from '../authorization';
-import { keysetPage, pageOf, pageQuery } from '../pagination';
+import { CSV_BOM, csvLine } from '../csv';
+import { pageOf, pageQuery } from '../pagination';
+import {
+  columnWidths,
+  REGISTER_TITLES,
+  type RegisterDirection,
+  registerPage,
+  registerTable,
+  wholeRegister,
+} from '../register-book';
 import { ACCESS_GROUPS, defineRoute } from '../route';
 import { problem } from '../schemas';
-
-const iso = (value: Date | string | null): string | null =>
-  value === null ? null : new Date(value).toISOString();
 
 const outgoingEntry = z
   .object({
@@ -66,9 +69,6 @@ const registerQuery = pageQuery({ defaultLimit: 50, maxLimit: 200 }).extend({
     .describe('Only entries of this year (Vietnam time)'),
 });
 
-/** A Vietnamese calendar date, YYYY-MM-DD, of a moment. */
-const VN_DATE = (column: string) => `to_char(${column} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD')`;
-
 const registers = defineRoute({
   method: 'get',
   path: '/org-units/:id/registers/:direction',
@@ -99,119 +99,116 @@ const registers = defineRoute({
   },
   async handler({ actor, params, query, ctx }) {
     const unit = await requireUnitRole(ctx.sequelize, actor, params.id, STAFF_ROLES);
-    const yearFilter = `($2::int IS NULL OR extract(year FROM e.recorded_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = $2)`;
-    if (params.direction === 'outgoing') {
-      const page = await keysetPage<{
-        id: string;
-        document_id: string;
-        status: 'reserved' | 'issued' | 'received' | 'cancelled';
-        number: string;
-        document_date: string | null;
-        type_name: string;
-        subject: string;
-        signer: string | null;
-        content: DraftContent | null;
-        copies: number;
-        cancel_reason: string | null;
-        recorded_at: Date;
-      }>(ctx.sequelize, {
-        sql: `SELECT e.id, e.document_id, e.status, e.number,
-                     coalesce(e.details->>'issueDate', ${VN_DATE('d.issued_at')}) AS document_date,
-                     t.name AS type_name, d.subject, s.full_name AS signer, v.content,
-                     (SELECT count(*)::int FROM delivery dl WHERE dl.document_id = d.id) AS copies,
-                     e.cancel_reason, e.recorded_at
-                FROM register_entry e JOIN register r ON r.id = e.register_id
-                JOIN document d ON d.id = e.document_id JOIN document_type t ON t.code = d.type_code
-                LEFT JOIN person s ON s.id = d.signer_person_id
-                LEFT JOIN document_version v ON v.document_id = d.id
-                                            AND v.version = coalesce(d.approved_version, d.current_version)
-               WHERE r.unit_id = $1 AND r.direction = 'outgoing' AND ${yearFilter}`,
-        bind: [params.id, query.year ?? null],
-        keys: [{ field: 'id', direction: 'desc' }],
-        page: query,
-      });
-      const items = await Promise.all(
-        page.rows.map(async (r) => ({
-          entryId: Number(r.id),
-          documentId: r.document_id,
-          status: r.status,
-          number: r.number,
-          documentDate: r.status === 'cancelled' ? null : r.document_date,
-          typeName: r.type_name,
-          subject: r.subject,
-          signer: r.signer,
-          recipients: [
-            ...(await recipientLines(ctx.sequelize, r.content?.recipients ?? [])),
-            ...(r.content?.recipientsNote
-              ? r.content.recipientsNote.split('\n').filter((l) => l.trim())
-              : []),
-          ],
-          keptBy: `Lưu: Văn phòng ${unit.name}`,
-          copies: r.copies,
-          note:
-            r.status === 'cancelled'
-              ? `Số đã hủy${r.cancel_reason ? `: ${r.cancel_reason}` : ''}`
-              : r.status === 'reserved'
-                ? 'Số đã lấy, đang phát hành'
-                : null,
-          recordedAt: iso(r.recorded_at)!,
-        })),
-      );
-      return { status: 200, body: { direction: 'outgoing', items, nextCursor: page.nextCursor } };
-    }
-    const page = await keysetPage<{
-      id: string;
-      document_id: string;
-      delivery_id: string | null;
-      recorded_at: Date;
-      number: string;
-      issuer: string;
-      document_number: string | null;
-      document_date: string | null;
-      type_name: string;
-      subject: string;
-      handler: string | null;
-      received_by: string | null;
-      delivery_status: string | null;
-    }>(ctx.sequelize, {
-      sql: `SELECT e.id, e.document_id, e.delivery_id, e.recorded_at, e.number, iu.name AS issuer,
-                   d.number AS document_number, ${VN_DATE('d.issued_at')} AS document_date,
-                   t.name AS type_name, d.subject, a.full_name AS handler, rb.full_name AS received_by,
-                   dl.status AS delivery_status
-              FROM register_entry e JOIN register r ON r.id = e.register_id
-              JOIN document d ON d.id = e.document_id JOIN document_type t ON t.code = d.type_code
-              JOIN org_unit iu ON iu.id = d.issuing_unit_id
-              LEFT JOIN delivery dl ON dl.id = e.delivery_id
-              LEFT JOIN person a ON a.id = dl.assignee_id
-              LEFT JOIN person rb ON rb.id = coalesce(dl.received_by, e.recorded_by)
-             WHERE r.unit_id = $1 AND r.direction = 'incoming' AND ${yearFilter}`,
-      bind: [params.id, query.year ?? null],
-      keys: [{ field: 'id', direction: 'desc' }],
+    const body = await registerPage(ctx.sequelize, {
+      unit,
+      direction: params.direction,
+      year: query.year,
       page: query,
+      order: 'newest',
     });
-    return {
-      status: 200,
-      body: {
-        direction: 'incoming',
-        items: page.rows.map((r) => ({
-          entryId: Number(r.id),
-          documentId: r.document_id,
-          deliveryId: r.delivery_id === null ? null : Number(r.delivery_id),
-          receivedAt: iso(r.recorded_at)!,
-          incomingNumber: r.number,
-          issuer: r.issuer,
-          documentNumber: r.document_number,
-          documentDate: r.document_date,
-          typeName: r.type_name,
-          subject: r.subject,
-          handler: r.handler,
-          receivedBy: r.received_by,
-          note: r.delivery_status,
-        })),
-        nextCursor: page.nextCursor,
-      },
-    };
+    return { status: 200, body };
   },
 });
 
-export const webRegisterRoutes = [registers];
+const exportQuery = z.strictObject({
+  year: registerQuery.shape.year.describe('Only entries of this year (Vietnam time); every year without it'),
+});
+
+const exportAccess = {
+  allow: ACCESS_GROUPS.districtAndAbove,
+  notFoundFor: ACCESS_GROUPS.belowOrBeside,
+} as const;
+
+/** "so-di-2026.csv": ASCII, so every browser keeps the name. */
+function fileName(direction: RegisterDirection, year: number | undefined, extension: string): string {
+  return `so-${direction === 'outgoing' ? 'di' : 'den'}-${year ?? 'tat-ca'}.${extension}`;
+}
+
+const registerCsv = defineRoute({
+  method: 'get',
+  path: '/org-units/:id/registers/:direction/csv',
+  operationId: 'exportRegisterCsv',
+  summary: 'A register as CSV (UTF-8 with BOM, for spreadsheets), oldest entry first, columns of Phụ lục IV',
+  tag: 'web',
+  access: { kind: 'signed_in' },
+  params: registerParams,
+  query: exportQuery,
+  responses: {
+    200: { description: 'The register as CSV', contentType: 'text/csv' },
+    403: problem('Members do not read the registers'),
+    404: problem('No such unit'),
+  },
+  accessExamples: {
+    ...exportAccess,
+    request: (f) => ({ path: `/org-units/${f.units.district}/registers/incoming/csv` }),
+  },
+  async handler({ actor, params, query, ctx, res }) {
+    const unit = await requireUnitRole(ctx.sequelize, actor, params.id, STAFF_ROLES);
+    const pages = wholeRegister(ctx.sequelize, { unit, direction: params.direction, year: query.year });
+    // The first page is read before anything is sent, so a failure there is still a clean error.
+    let page = await pages.next();
+    res
+      .status(200)
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="${fileName(params.direction, query.year, 'csv')}"`);
+    let first = true;
+    for (; !page.done; page = await pages.next()) {
+      const table = registerTable(page.value);
+      if (first) res.write(CSV_BOM + csvLine(table.headings));
+      first = false;
+      res.write(table.rows.map(csvLine).join(''));
+    }
+    res.end();
+    return undefined;
+  },
+});
+
+const registerPdf = defineRoute({
+  method: 'get',
+  path: '/org-units/:id/registers/:direction/pdf',
+  operationId: 'exportRegisterPdf',
+  summary: 'A register printed as PDF (A4 landscape, headings on every page), oldest entry first',
+  tag: 'web',
+  access: { kind: 'signed_in' },
+  params: registerParams,
+  query: exportQuery,
+  responses: {
+    200: { description: 'The register as PDF', contentType: 'application/pdf' },
+    403: problem('Members do not read the registers'),
+    404: problem('No such unit'),
+  },
+  accessExamples: {
+    ...exportAccess,
+    request: (f) => ({ path: `/org-units/${f.units.district}/registers/outgoing/pdf` }),
+  },
+  async handler({ actor, params, query, ctx, res }) {
+    const unit = await requireUnitRole(ctx.sequelize, actor, params.id, STAFF_ROLES);
+    const rows: string[][] = [];
+    let headings: string[] = [];
+    for await (const page of wholeRegister(ctx.sequelize, {
+      unit,
+      direction: params.direction,
+      year: query.year,
+    })) {
+      const table = registerTable(page);
+      headings = table.headings;
+      rows.push(...table.rows);
+    }
+    const pdf = await renderRegisterBook({
+      title: REGISTER_TITLES[params.direction],
+      unitName: unit.name,
+      period: query.year ? `Năm ${query.year}` : 'Tất cả các năm',
+      headings,
+      widths: columnWidths(params.direction),
+      rows,
+    });
+    res
+      .status(200)
+      .type('application/pdf')
+      .set('Content-Disposition', `attachment; filename="${fileName(params.direction, query.year, 'pdf')}"`)
+      .send(Buffer.from(pdf));
+    return undefined;
+  },
+});
+
+export const webRegisterRoutes = [registers, registerCsv, registerPdf];

@@ -9,6 +9,7 @@
  * speak English on request.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { QueryTypes } from 'sequelize';
@@ -333,6 +334,13 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     await page.goto('/registers');
     await page.locator('table.register').getByText(number).waitFor();
     await screenshot(page, 'registers');
+    // …and the clerk takes it away as a spreadsheet.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Tải về CSV (Excel)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).to.match(/^so-di-\d{4}\.csv$/);
+    expect(readFileSync((await download.path())!, 'utf8')).to.include(number);
   });
 
   it('marks it overdue in the inbox of a branch that has not finished, and counts it in the dispatch', async () => {

@@ -4,7 +4,7 @@
  * becomes a card whose cells carry their column names.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { get, qs } from '../api';
+import { API, get, qs } from '../api';
 import { Layout, UnitSelect, useWorkUnit } from '../components/Layout';
 import { Busy, Button, ErrorBanner } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -117,6 +117,20 @@ export function RegistersPage() {
             <option value="all">{t('all')}</option>
           </select>
         </div>
+        {unitId ? (
+          <div class="button-row">
+            {(['csv', 'pdf'] as const).map((format) => (
+              <a
+                key={format}
+                class="button secondary small"
+                download
+                href={`${API}/org-units/${unitId}/registers/${direction}/${format}${qs({ year: year === 'all' ? undefined : year })}`}
+              >
+                {format === 'csv' ? t('downloadCsv') : t('printRegister')}
+              </a>
+            ))}
+          </div>
+        ) : null}
       </div>
       {first.loading ? <Busy /> : null}
       <ErrorBanner error={first.error} onRetry={first.reload} />
