@@ -61,11 +61,17 @@ describe('lifecycle: recipients receive, return, handle; deadlines remind and es
 
     // Branch 1 receives (numbered in its incoming register), assigns, the handler completes.
     const first = await deliveryOf(secretaries[0]!, branchIds[0]!);
+    // Other suites may have received documents at this branch this year: the next number.
+    const [register] = await system.sequelize.query<{ last: number }>(
+      `SELECT coalesce(max(e.sequence), 0)::int AS last FROM register_entry e JOIN register r ON r.id = e.register_id
+        WHERE r.unit_id = $1 AND r.direction = 'incoming'`,
+      { bind: [branchIds[0]], type: QueryTypes.SELECT },
+    );
     const received = expectOk(
       await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}),
       'receive',
     );
-    expect(received).to.include({ status: 'received', incomingNumber: '1' });
+    expect(received).to.include({ status: 'received', incomingNumber: String(register!.last + 1) });
     const again = expectOk(
       await secretaries[0]!.post<Delivery>(`/api/v1/deliveries/${first.id}/receive`, {}),
       'receive again',
