@@ -1,7 +1,8 @@
 /**
- * Stream decoding for the structures the reader must see inside streams: cross-reference
- * streams and object streams. Only FlateDecode (with PNG/TIFF predictors) is needed for
- * those; page content is never decoded.
+ * Stream decoding for the structures the reader and the verifier must see inside streams:
+ * cross-reference streams, object streams and DSS entries. Only FlateDecode (with PNG/TIFF
+ * predictors) is needed for those; page content is never decoded. Output size and predictor
+ * rows are capped so a compression bomb is refused, not inflated.
  */
 import { inflateSync, constants as zlib } from 'node:zlib';
 import { PdfDict, PdfName, type PdfStream, type PdfValue } from './objects';
@@ -10,7 +11,11 @@ import { damaged } from './parser';
 /** Inflated structure streams larger than this are refused (a "zip bomb" guard). */
 const MAX_DECODED = 256 * 1024 * 1024;
 
-export function decodeStream(stream: PdfStream, resolve: (v: PdfValue) => PdfValue): Uint8Array {
+/**
+ * The stream's decoded bytes (a view of the stored data when it has no filter). `resolve`
+ * follows indirect /Filter and /DecodeParms entries; without it they must be direct.
+ */
+export function decodeStream(stream: PdfStream, resolve: (v: PdfValue) => PdfValue = (v) => v): Buffer {
   const filters = asArray(resolve(stream.dict.get('Filter') ?? null));
   const params = asArray(resolve(stream.dict.get('DecodeParms') ?? null));
   let data = stream.data;
@@ -24,7 +29,7 @@ export function decodeStream(stream: PdfStream, resolve: (v: PdfValue) => PdfVal
     const p = resolve(params[i] ?? null);
     if (p instanceof PdfDict) data = unpredict(data, p, resolve);
   });
-  return data;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function asArray(value: PdfValue): PdfValue[] {
@@ -33,23 +38,19 @@ function asArray(value: PdfValue): PdfValue[] {
 }
 
 /** Inflates zlib data, refusing output beyond the structure-stream size limit. */
-export function inflate(data: Uint8Array): Uint8Array {
+export function inflate(data: Uint8Array): Buffer {
   try {
-    return inflateSync(data, { maxOutputLength: MAX_DECODED });
+    // A sync flush also accepts writers that omit the final checksum: what decodes is kept.
+    return inflateSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED });
   } catch (error) {
-    // Some writers omit the final checksum; accept what decodes up to that point.
-    try {
-      return inflateSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED });
-    } catch {
-      throw damaged('A compressed structure stream cannot be decoded.', error);
-    }
+    throw damaged('A compressed structure stream cannot be decoded.', error);
   }
 }
 
 function unpredict(data: Uint8Array, params: PdfDict, resolve: (v: PdfValue) => PdfValue): Uint8Array {
   const num = (key: string, fallback: number): number => {
     const v = resolve(params.get(key) ?? null);
-    return typeof v === 'number' ? v : fallback;
+    return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
   };
   const predictor = num('Predictor', 1);
   if (predictor === 1) return data;
@@ -58,6 +59,8 @@ function unpredict(data: Uint8Array, params: PdfDict, resolve: (v: PdfValue) => 
   const columns = num('Columns', 1);
   const bpp = Math.max(1, Math.ceil((colors * bpc) / 8));
   const rowLength = Math.ceil((colors * bpc * columns) / 8);
+  if (!(rowLength > 0 && rowLength <= 1 << 20))
+    throw damaged('Stream predictor parameters are out of range.');
   if (predictor === 2) {
     if (bpc !== 8) throw damaged('TIFF predictor with other than 8 bits per component is not supported.');
     const out = Uint8Array.from(data);

@@ -1,10 +1,16 @@
 /**
- * The PDF object model of the low-level reader and incremental writer: just enough to
- * read a document's structure and to write new objects, nothing for rendering.
- * Names are interned so `a === b` compares them; numbers are plain JS numbers.
+ * The PDF object model shared by the reader, the incremental writer and the verifier:
+ * just enough to read a document's structure and to write new objects, nothing for
+ * rendering. Numbers are plain JS numbers.
  */
 
+/**
+ * A name. Common names are shared instances, but the table is bounded: the parser reads
+ * untrusted files in a long-running process, whose names must not pile up for ever. So
+ * compare `.value`, never identity.
+ */
 export class PdfName {
+  private static readonly MAX_INTERNED = 4096;
   private static readonly interned = new Map<string, PdfName>();
   private constructor(readonly value: string) {}
 
@@ -12,7 +18,7 @@ export class PdfName {
     let name = PdfName.interned.get(value);
     if (!name) {
       name = new PdfName(value);
-      PdfName.interned.set(value, name);
+      if (PdfName.interned.size < PdfName.MAX_INTERNED) PdfName.interned.set(value, name);
     }
     return name;
   }
@@ -38,11 +44,19 @@ export class PdfRef {
   }
 }
 
-/** A string object: raw bytes, and whether it was (or should be) written as hex. */
+/**
+ * A string object: raw bytes, and whether it was (or should be) written as hex. A parsed
+ * string also remembers where it sits in its source buffer, because the verifier must
+ * locate a signature's /Contents to the byte to check its /ByteRange.
+ */
 export class PdfString {
   constructor(
     readonly bytes: Uint8Array,
     readonly hex = false,
+    /** Offset of the opening `<` or `(` in the buffer it was parsed from; -1 when not parsed. */
+    readonly start = -1,
+    /** Offset just after the closing `>` or `)`; -1 when not parsed. */
+    readonly end = -1,
   ) {}
 
   /** Text string (PDF 32000-1 §7.9.2.2): ASCII stays one byte a character, anything else UTF-16BE. */
@@ -159,4 +173,57 @@ export function dict(entries: Record<string, PdfValue | undefined>): PdfDict {
   const d = new PdfDict();
   for (const [key, value] of Object.entries(entries)) if (value !== undefined) d.set(key, value);
   return d;
+}
+
+/** An object read from a file: where it came from matters for signature dictionaries. */
+export interface IndirectObject {
+  readonly num: number;
+  readonly gen: number;
+  readonly value: PdfValue;
+  /** Byte offset of `num gen obj` in the file, or -1 when it was read from an object stream. */
+  readonly offset: number;
+}
+
+/** Structural equality of two values as parsed (formatting and string notation ignored). */
+export function sameValue(a: PdfValue | undefined, b: PdfValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (a instanceof PdfName) return b instanceof PdfName && a.value === b.value;
+  if (a instanceof PdfRef) return a.equals(b);
+  if (a instanceof PdfString) return b instanceof PdfString && sameString(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof PdfDict) return b instanceof PdfDict && sameDict(a, b);
+  if (a instanceof PdfStream) {
+    return (
+      b instanceof PdfStream && Buffer.compare(a.data, b.data) === 0 && sameDict(a.dict, b.dict, 'Length')
+    );
+  }
+  return false;
+}
+
+function sameDict(a: PdfDict, b: PdfDict, ignore?: string): boolean {
+  const keysA = [...a.entries.keys()].filter((k) => k !== ignore);
+  const keysB = [...b.entries.keys()].filter((k) => k !== ignore);
+  if (keysA.length !== keysB.length) return false;
+  for (const k of keysA)
+    if (!b.entries.has(k) || !sameValue(a.entries.get(k), b.entries.get(k))) return false;
+  return true;
+}
+
+/**
+ * Byte-equal, or the same text written once as UTF-16BE and once as plain ASCII: tools
+ * re-encode text strings (e.g. a field name) when they rewrite an object, which changes
+ * nothing a reader sees.
+ */
+function sameString(a: PdfString, b: PdfString): boolean {
+  if (Buffer.compare(a.bytes, b.bytes) === 0) return true;
+  const utf16 = (s: PdfString) => s.bytes.length >= 2 && s.bytes[0] === 0xfe && s.bytes[1] === 0xff;
+  const ascii = (s: PdfString) => s.bytes.every((c) => c >= 0x20 && c <= 0x7e);
+  if ((utf16(a) && ascii(b)) || (utf16(b) && ascii(a))) return a.toText() === b.toText();
+  return false;
 }

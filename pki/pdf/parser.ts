@@ -1,34 +1,42 @@
 /**
- * Object syntax parser (PDF 32000-1 §7.2–7.3) working on bytes in place. It parses one
- * value or one indirect object at an offset and never scans the whole file, which is what
- * keeps signing fast on large documents.
+ * Object syntax parser (PDF 32000-1 §7.2–7.3), shared by the reader, the writer and the
+ * verifier. It works on bytes in place, parses one value or one indirect object at an
+ * offset and never scans the whole file, which keeps signing fast on large documents. It
+ * is defensive: nesting depth and the search for a lost `endstream` are bounded, so
+ * hostile input cannot make it recurse or search without limit, and anything it cannot
+ * make sense of fails with `pdf_damaged`.
  */
 import { PkiError } from '../errors';
-import {
-  PdfDict,
-  PdfName,
-  PdfRef,
-  type PdfRef as PdfRefType,
-  PdfStream,
-  PdfString,
-  type PdfValue,
-} from './objects';
+import { PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfValue } from './objects';
 
 const MAX_DEPTH = 64;
+/** How far past a wrong /Length we look for `endstream` before giving up. */
+const MAX_ENDSTREAM_SCAN = 64 * 1024 * 1024;
+/** Longer digit runs are not integers here: they would lose precision as JS numbers. */
+const MAX_INTEGER_DIGITS = 16;
 
 // Character classes by byte value: 1 whitespace, 2 delimiter.
 const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
-export const isWhitespace = (c: number): boolean => CLASS[c] === 1;
-const isRegular = (c: number): boolean => CLASS[c] === 0;
+export const isWhitespace = (c: number | undefined): boolean => c !== undefined && CLASS[c] === 1;
+const isRegular = (c: number | undefined): boolean => c !== undefined && CLASS[c] === 0;
+const PLAIN_HEX = /^[0-9A-Fa-f]*$/;
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
 
 export function damaged(message: string, cause?: unknown): PkiError {
   return new PkiError('pdf_damaged', message, cause === undefined ? undefined : { cause });
 }
 
-export interface IndirectObject {
+/** `num gen obj … endobj` as parsed (see `IndirectObject` for one placed in a file). */
+export interface ParsedObject {
   num: number;
   gen: number;
   value: PdfValue;
@@ -37,7 +45,7 @@ export interface IndirectObject {
 }
 
 /** Resolves an indirect /Length of a stream; returns undefined when it cannot. */
-export type LengthResolver = (ref: PdfRefType) => number | undefined;
+export type LengthResolver = (ref: PdfRef) => number | undefined;
 
 export class PdfParser {
   pos: number;
@@ -88,11 +96,16 @@ export class PdfParser {
     const b = this.bytes;
     const start = this.pos;
     let value = 0;
-    while (this.pos < b.length && b[this.pos]! >= 0x30 && b[this.pos]! <= 0x39) {
+    while (
+      this.pos < b.length &&
+      b[this.pos]! >= 0x30 &&
+      b[this.pos]! <= 0x39 &&
+      this.pos - start < MAX_INTEGER_DIGITS
+    ) {
       value = value * 10 + (b[this.pos]! - 0x30);
       this.pos++;
     }
-    if (this.pos === start || (this.pos < b.length && isRegular(b[this.pos]!))) {
+    if (this.pos === start || isRegular(b[this.pos])) {
       this.pos = save;
       return undefined;
     }
@@ -135,7 +148,7 @@ export class PdfParser {
         if (token === 'true') return true;
         if (token === 'false') return false;
         if (token === 'null') return null;
-        throw damaged(`Unexpected "${token.slice(0, 20) || String.fromCharCode(c)}" at byte ${at}.`);
+        throw damaged(`Unexpected token "${token.slice(0, 20) || String.fromCharCode(c)}" at byte ${at}.`);
       }
     }
   }
@@ -156,7 +169,7 @@ export class PdfParser {
     const gen = this.tryInteger();
     if (gen !== undefined) {
       this.skipWhitespace();
-      if (this.bytes[this.pos] === 0x52 /* R */ && !isRegular(this.bytes[this.pos + 1] ?? 0x20)) {
+      if (this.bytes[this.pos] === 0x52 /* R */ && !isRegular(this.bytes[this.pos + 1])) {
         this.pos++;
         return new PdfRef(value, gen);
       }
@@ -191,15 +204,17 @@ export class PdfParser {
 
   private parseLiteralString(): PdfString {
     const b = this.bytes;
+    const start = this.pos;
     this.pos++; // '('
     const out: number[] = [];
-    let depth = 1;
-    while (this.pos < b.length) {
-      const c = b[this.pos++]!;
+    let nesting = 1;
+    for (;;) {
+      let c = b[this.pos++];
+      if (c === undefined) throw damaged(`Unterminated string at byte ${start}.`);
       if (c === 0x5c /* \ */) {
-        const e = b[this.pos++];
-        if (e === undefined) break;
-        switch (e) {
+        c = b[this.pos++];
+        if (c === undefined) throw damaged(`Unterminated string at byte ${start}.`);
+        switch (c) {
           case 0x6e:
             out.push(0x0a);
             break;
@@ -221,35 +236,61 @@ export class PdfParser {
           case 0x0a:
             break;
           default:
-            if (e >= 0x30 && e <= 0x37) {
-              let code = e - 0x30;
-              for (let k = 0; k < 2 && b[this.pos]! >= 0x30 && b[this.pos]! <= 0x37; k++) {
-                code = code * 8 + (b[this.pos++]! - 0x30);
+            if (c >= 0x30 && c <= 0x37) {
+              let code = c - 0x30;
+              for (let k = 0; k < 2; k++) {
+                const d = b[this.pos];
+                if (d === undefined || d < 0x30 || d > 0x37) break;
+                code = code * 8 + (d - 0x30);
+                this.pos++;
               }
               out.push(code & 0xff);
-            } else out.push(e);
+            } else out.push(c);
         }
-      } else if (c === 0x28) {
-        depth++;
-        out.push(c);
-      } else if (c === 0x29) {
-        depth--;
-        if (depth === 0) return new PdfString(Uint8Array.from(out));
-        out.push(c);
-      } else out.push(c);
+        continue;
+      }
+      if (c === 0x28) nesting++;
+      else if (c === 0x29 && --nesting === 0) break;
+      // An unescaped end-of-line (CR, LF or CRLF) reads as one LF (PDF 32000-1 §7.3.4.2).
+      if (c === 0x0d) {
+        if (b[this.pos] === 0x0a) this.pos++;
+        c = 0x0a;
+      }
+      out.push(c);
     }
-    throw damaged('Unterminated string.');
+    return new PdfString(Buffer.from(out), false, start, this.pos);
   }
 
   private parseHexString(): PdfString {
     const b = this.bytes;
+    const start = this.pos;
     this.pos++; // '<'
-    const end = b.indexOf(0x3e /* > */, this.pos);
-    if (end < 0) throw damaged('Unterminated hex string.');
-    const digits = latin1(b, this.pos, end).replace(/[\0\t\n\f\r ]/g, '');
-    if (!/^[0-9a-fA-F]*$/.test(digits)) throw damaged(`Bad hex string at byte ${this.pos}.`);
-    this.pos = end + 1;
-    return new PdfString(Buffer.from(digits.length % 2 ? `${digits}0` : digits, 'hex'), true);
+    const close = b.indexOf(0x3e /* > */, this.pos);
+    if (close < 0) throw damaged(`Unterminated hex string at byte ${start}.`);
+    // Fast path for the common case (signature values are long runs of plain hex digits).
+    const text = latin1(b, this.pos, close);
+    if (text.length % 2 === 0 && PLAIN_HEX.test(text)) {
+      this.pos = close + 1;
+      return new PdfString(Buffer.from(text, 'hex'), true, start, this.pos);
+    }
+    const out = Buffer.allocUnsafe((close - this.pos + 1) >>> 1);
+    let n = 0;
+    let high = -1;
+    for (; this.pos < close; this.pos++) {
+      const c = b[this.pos]!;
+      if (isWhitespace(c)) continue;
+      const v = hexValue(c);
+      if (v < 0) throw damaged(`Bad character in hex string at byte ${this.pos}.`);
+      if (high < 0) high = v;
+      else {
+        out[n++] = (high << 4) | v;
+        high = -1;
+      }
+    }
+    // An odd final digit counts as followed by 0 (PDF 32000-1 §7.3.4.3).
+    if (high >= 0) out[n++] = high << 4;
+    this.pos = close + 1;
+    return new PdfString(Buffer.from(out.subarray(0, n)), true, start, this.pos);
   }
 
   private parseDict(depth: number): PdfDict {
@@ -273,7 +314,7 @@ export class PdfParser {
    * Parses `num gen obj … endobj` at `offset`. With `expected`, the header must name that
    * object (a cross-reference entry pointing elsewhere means the table is broken).
    */
-  parseIndirectObject(offset: number, expected?: { num: number; gen: number }): IndirectObject {
+  parseIndirectObject(offset = this.pos, expected?: { num: number; gen: number }): ParsedObject {
     this.pos = offset;
     const num = this.tryInteger();
     const gen = num === undefined ? undefined : this.tryInteger();
@@ -292,7 +333,9 @@ export class PdfParser {
     }
     let value = this.parseValue();
     this.skipWhitespace();
-    if (value instanceof PdfDict && this.startsWith('stream')) value = this.parseStreamBody(value);
+    if (value instanceof PdfDict && this.startsWith('stream') && !isRegular(this.bytes[this.pos + 6])) {
+      value = this.parseStreamBody(value);
+    }
     this.skipWhitespace();
     if (this.startsWith('endobj')) this.pos += 6;
     return { num, gen, value, end: this.pos };
@@ -316,9 +359,11 @@ export class PdfParser {
         return new PdfStream(dictionary, b.subarray(start, start + length));
       }
     }
-    // /Length missing or wrong: find the keyword instead, as every reader does.
-    const end = indexOfAscii(b, 'endstream', start);
-    if (end < 0) throw damaged(`Unterminated stream at byte ${start}.`);
+    // /Length missing or wrong: find the keyword instead, as every reader does, but only
+    // so far: a hostile file must not make every object read search the whole file.
+    const window = b.subarray(0, Math.min(b.length, start + MAX_ENDSTREAM_SCAN + 9));
+    const end = indexOfAscii(window, 'endstream', start);
+    if (end < 0) throw damaged(`Stream at byte ${start} has no end.`);
     let dataEnd = end;
     if (b[dataEnd - 1] === 0x0a) dataEnd--;
     if (b[dataEnd - 1] === 0x0d) dataEnd--;

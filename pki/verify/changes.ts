@@ -11,9 +11,9 @@
  * number the signed revision already referred to would silently fill a dangling reference,
  * so that is caught too.
  */
+import { type IndirectObject, PdfDict, PdfRef, PdfStream, type PdfValue, sameValue } from '../pdf/objects';
 import type { PdfFile } from './pdf/file';
 import { type Form, type FormField, readForm } from './pdf/forms';
-import { type IndirectObject, PdfDict, PdfRef, PdfStream, type PdfValue, sameValue } from './pdf/objects';
 
 export type ChangeKind =
   | 'dss'

@@ -3,10 +3,10 @@
  * material added after signing. Read per revision, because the PAdES level depends on
  * *when* the material arrived relative to the archive timestamp.
  */
+import { decodeStream } from '../pdf/filters';
+import { PdfRef, PdfStream, type PdfValue } from '../pdf/objects';
 import type { Certificate } from './asn1/x509';
 import type { PdfFile } from './pdf/file';
-import { decodeStream } from './pdf/filters';
-import { PdfRef, PdfStream, type PdfValue } from './pdf/objects';
 import { collectEvidence, type Evidence } from './revocation';
 
 export interface DssContent {

@@ -6,10 +6,10 @@
  * pyHanko and Acrobat); annotations are allowed only under an explicit P = 3.
  * DSS updates and document timestamps are always allowed (ETSI EN 319 142-1 §5.4, 5.5).
  */
+import { type PdfDict, PdfRef, PdfString, type PdfValue } from '../pdf/objects';
 import type { Change } from './changes';
 import type { PdfFile } from './pdf/file';
 import type { FormField } from './pdf/forms';
-import { type PdfDict, PdfRef, PdfString, type PdfValue } from './pdf/objects';
 
 export type MdpLevel = 1 | 2 | 3;
 
@@ -66,7 +66,7 @@ function lockOf(file: PdfFile, d: PdfDict | undefined): FieldLock | undefined {
   const action = d.name('Action');
   if (action !== 'All' && action !== 'Include' && action !== 'Exclude') return undefined;
   const list = file.resolve(d.get('Fields'));
-  const fields = Array.isArray(list) ? list.flatMap((f) => (f instanceof PdfString ? [f.text()] : [])) : [];
+  const fields = Array.isArray(list) ? list.flatMap((f) => (f instanceof PdfString ? [f.toText()] : [])) : [];
   return { action, fields };
 }
 

@@ -5,11 +5,11 @@
  * value only zero padding may follow, and the hex must be plain (no spaces, one letter
  * case), so no byte of the unsigned hole can change without the verdict changing.
  */
+import { PdfDict, PdfRef, PdfString } from '../pdf/objects';
 import type { DigestName } from './asn1/algorithms';
 import { parseSignedData, type SignedData } from './asn1/cms';
 import type { PdfFile } from './pdf/file';
 import type { FormField } from './pdf/forms';
-import { PdfDict, PdfRef, PdfString } from './pdf/objects';
 import { hashOf } from './signer-info';
 
 export interface SignatureEntry {
@@ -142,7 +142,8 @@ export function locateSignature(file: PdfFile, field: FormField): SignatureEntry
     rangeEnd: end,
     digest,
   };
-  const der = contents.bytes;
+  // A Buffer view of the parsed bytes (the shared object model types them as Uint8Array).
+  const der = Buffer.from(contents.bytes.buffer, contents.bytes.byteOffset, contents.bytes.byteLength);
   let signedData: SignedData;
   try {
     signedData = parseSignedData(der);
@@ -173,7 +174,7 @@ export function locateSignature(file: PdfFile, field: FormField): SignatureEntry
 export function parsePdfDate(value: unknown): Date | undefined {
   if (!(value instanceof PdfString)) return undefined;
   const m = /^(?:D:)?(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([Zz+-])(\d\d)?'?(\d\d)?'?)?/.exec(
-    value.text().trim(),
+    value.toText().trim(),
   );
   if (!m) return undefined;
   const utc = Date.UTC(
@@ -192,5 +193,5 @@ export function parsePdfDate(value: unknown): Date | undefined {
 
 export function textEntry(dict: PdfDict | undefined, key: string): string | undefined {
   const v = dict?.get(key);
-  return v instanceof PdfString ? v.text() : undefined;
+  return v instanceof PdfString ? v.toText() : undefined;
 }

@@ -4,6 +4,7 @@
  * signing time, revocation, timestamp, later changes and PAdES level — one JSON report.
  */
 import { PkiError } from '../errors';
+import { isWhitespace } from '../pdf/parser';
 import type { RevocationSource } from '../providers';
 import { OID } from './asn1/algorithms';
 import { singleValue } from './asn1/cms';
@@ -16,7 +17,6 @@ import { checkEmbedded, type EmbeddedCheck, mergeEmbedded } from './embedded';
 import { padesLevel } from './levels';
 import { looksLikePdf, PdfFile } from './pdf/file';
 import { readForm } from './pdf/forms';
-import { isWhite } from './pdf/parser';
 import { certificationOf, isAllowed, permissionsOf } from './permissions';
 import type {
   CertificateSummary,
@@ -146,7 +146,7 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     }
     const last = file.revisions[file.lastRevision]!;
     for (let i = last.end; i < bytes.length; i++) {
-      if (!isWhite(bytes[i])) {
+      if (!isWhitespace(bytes[i])) {
         out.push({
           revision: file.lastRevision + 1,
           kind: 'other',

@@ -5,9 +5,9 @@
  * signature of a large file touches only the trailer, the catalog and the form.
  */
 import { PkiError } from '../../errors';
-import { decodeStream } from './filters';
-import { type IndirectObject, PdfDict, PdfRef, PdfStream, type PdfValue } from './objects';
-import { damaged, PdfParser } from './parser';
+import { decodeStream } from '../../pdf/filters';
+import { type IndirectObject, PdfDict, PdfRef, PdfStream, type PdfValue } from '../../pdf/objects';
+import { damaged, PdfParser } from '../../pdf/parser';
 
 /** type 0 free; type 1 at byte `a` with generation `b`; type 2 in object stream `a` at index `b`. */
 export interface XrefEntry {

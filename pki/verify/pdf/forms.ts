@@ -3,9 +3,9 @@
  * field types, values), their widget annotations and appearance streams. Signatures are
  * found here, and the change analysis uses it to know what an object *is*.
  */
+import { PdfDict, PdfRef, PdfString, type PdfValue } from '../../pdf/objects';
+import { damaged } from '../../pdf/parser';
 import type { PdfFile } from './file';
-import { PdfDict, PdfRef, PdfString, type PdfValue } from './objects';
-import { damaged } from './parser';
 
 export interface FormField {
   /** Fully qualified name: partial names joined with dots. */
@@ -60,7 +60,7 @@ export function readForm(file: PdfFile, rev: number): Form {
     const dict = file.dict(item, rev);
     if (!dict) return;
     const partial = dict.get('T');
-    const own = partial instanceof PdfString ? partial.text() : undefined;
+    const own = partial instanceof PdfString ? partial.toText() : undefined;
     const name = own === undefined ? parentName : parentName ? `${parentName}.${own}` : own;
     const type = dict.name('FT') ?? parentType;
     const kids = file.resolve(dict.get('Kids'), rev);
