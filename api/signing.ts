@@ -89,3 +89,27 @@ export async function withStoredKey<T>(
     `${key.label} is held outside vanthu: prepare the signature and sign it with the token`,
   );
 }
+
+/** The two halves of a signature the workflow takes: what to sign, then the value. */
+export interface SigningPhases<T> {
+  prepare(certificate: {
+    certificate: string;
+    chain: string[];
+  }): Promise<{ sessionId: string; toBeSigned: string }>;
+  complete(signed: { sessionId: string; signatureValue: string }): Promise<T>;
+}
+
+/**
+ * Both phases with a key vanthu holds: the key is unlocked first, so a wrong passphrase
+ * changes nothing in the workflow; then it signs exactly what the workflow prepared.
+ */
+export function signWithStoredKey<T>(key: StoredKey, secret: string, phases: SigningPhases<T>): Promise<T> {
+  return withStoredKey(key, secret, async (signer) => {
+    const ready = await phases.prepare(certificateOf(key));
+    const value = await signer.sign(Buffer.from(ready.toBeSigned, 'base64'));
+    return phases.complete({
+      sessionId: ready.sessionId,
+      signatureValue: Buffer.from(value).toString('base64'),
+    });
+  });
+}

@@ -4,6 +4,7 @@
  * organisation, then asks the document's workflow through an Update, which answers with
  * the result or a clear refusal (wrong person, wrong state, stale version).
  */
+import type { UpdateDefinition } from '@temporalio/common';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { Actor } from '../../db/people';
@@ -12,12 +13,16 @@ import { DomainError } from '../../domain/errors';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import {
   type ActorRef,
+  type CompleteSigningRequest,
   cancelUpdate,
   closeUpdate,
   completeIssueUpdate,
   completeSignatureUpdate,
+  type DocumentSummary,
   decideUpdate,
   editUpdate,
+  type PreparedSigning,
+  type PrepareSigningRequest,
   prepareIssueUpdate,
   prepareSignatureUpdate,
   recallUpdate,
@@ -35,7 +40,7 @@ import { draftContentSchema } from '../draft-schema';
 import { documentEtag, requireIfMatch } from '../etag';
 import { ACCESS_GROUPS, defineRoute, examplesWithFreshTargets, type RouteInput } from '../route';
 import { documentIdParams, problem } from '../schemas';
-import { certificateOf, personalKeyOf, sealKeyOf, withStoredKey } from '../signing';
+import { personalKeyOf, type SigningPhases, sealKeyOf, signWithStoredKey } from '../signing';
 import { updateDocument } from '../workflow-call';
 
 const summary = z
@@ -260,6 +265,25 @@ function derBase64(value: string): string {
   return (pem ? pem[1]! : value).replace(/\s+/g, '');
 }
 
+/** A certificate and chain handed in for two-phase signing, as the workflow takes them. */
+function handedCertificate(body: { certificate: string; chain: string[] }) {
+  return { certificate: derBase64(body.certificate), chain: body.chain.map(derBase64) };
+}
+
+/** A document workflow's two signing Updates (the signer's, or the clerk's seal) for this caller. */
+function signaturePhases(
+  input: RouteInput<{ id: string }, unknown, unknown>,
+  prepare: UpdateDefinition<PreparedSigning, [PrepareSigningRequest]>,
+  complete: UpdateDefinition<DocumentSummary, [CompleteSigningRequest]>,
+): SigningPhases<DocumentSummary> {
+  const { temporal } = input.ctx;
+  const actor = actorOf(input);
+  return {
+    prepare: (certificate) => updateDocument(temporal, input.params.id, prepare, { actor, ...certificate }),
+    complete: (signed) => updateDocument(temporal, input.params.id, complete, { actor, ...signed }),
+  };
+}
+
 const sign = defineRoute({
   method: 'post',
   path: '/documents/:id/signature',
@@ -281,21 +305,8 @@ const sign = defineRoute({
     const { params, body, ctx } = input;
     await chosenSignerOf(ctx.sequelize, input.actor, params.id);
     const key = await personalKeyOf(ctx.sequelize, input.actor.personId);
-    const actor = actorOf(input);
-    // The key is unlocked first: a wrong passphrase changes nothing in the workflow.
-    const result = await withStoredKey(key, body.passphrase, async (signer) => {
-      const ready = await updateDocument(ctx.temporal, params.id, prepareSignatureUpdate, {
-        actor,
-        ...certificateOf(key),
-      });
-      const value = await signer.sign(Buffer.from(ready.toBeSigned, 'base64'));
-      return updateDocument(ctx.temporal, params.id, completeSignatureUpdate, {
-        actor,
-        sessionId: ready.sessionId,
-        signatureValue: Buffer.from(value).toString('base64'),
-      });
-    });
-    return { status: 200, body: result };
+    const phases = signaturePhases(input, prepareSignatureUpdate, completeSignatureUpdate);
+    return { status: 200, body: await signWithStoredKey(key, body.passphrase, phases) };
   },
 });
 
@@ -316,14 +327,8 @@ const prepareSignature = defineRoute({
   async handler(input) {
     const { params, body, ctx } = input;
     await chosenSignerOf(ctx.sequelize, input.actor, params.id);
-    return {
-      status: 200,
-      body: await updateDocument(ctx.temporal, params.id, prepareSignatureUpdate, {
-        actor: actorOf(input),
-        certificate: derBase64(body.certificate),
-        chain: body.chain.map(derBase64),
-      }),
-    };
+    const phases = signaturePhases(input, prepareSignatureUpdate, completeSignatureUpdate);
+    return { status: 200, body: await phases.prepare(handedCertificate(body)) };
   },
 });
 
@@ -367,13 +372,8 @@ const completeSignature = defineRoute({
   async handler(input) {
     const { params, body, ctx } = input;
     await chosenSignerOf(ctx.sequelize, input.actor, params.id);
-    return {
-      status: 200,
-      body: await updateDocument(ctx.temporal, params.id, completeSignatureUpdate, {
-        actor: actorOf(input),
-        ...body,
-      }),
-    };
+    const phases = signaturePhases(input, prepareSignatureUpdate, completeSignatureUpdate);
+    return { status: 200, body: await phases.complete(body) };
   },
 });
 
@@ -398,20 +398,8 @@ const issue = defineRoute({
     const { params, body, ctx } = input;
     const row = await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
     const key = await sealKeyOf(ctx.sequelize, row.issuingUnitId);
-    const actor = actorOf(input);
-    const result = await withStoredKey(key, body.passphrase, async (signer) => {
-      const ready = await updateDocument(ctx.temporal, params.id, prepareIssueUpdate, {
-        actor,
-        ...certificateOf(key),
-      });
-      const value = await signer.sign(Buffer.from(ready.toBeSigned, 'base64'));
-      return updateDocument(ctx.temporal, params.id, completeIssueUpdate, {
-        actor,
-        sessionId: ready.sessionId,
-        signatureValue: Buffer.from(value).toString('base64'),
-      });
-    });
-    return { status: 200, body: result };
+    const phases = signaturePhases(input, prepareIssueUpdate, completeIssueUpdate);
+    return { status: 200, body: await signWithStoredKey(key, body.passphrase, phases) };
   },
 });
 
@@ -432,14 +420,8 @@ const prepareIssue = defineRoute({
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
-    return {
-      status: 200,
-      body: await updateDocument(ctx.temporal, params.id, prepareIssueUpdate, {
-        actor: actorOf(input),
-        certificate: derBase64(body.certificate),
-        chain: body.chain.map(derBase64),
-      }),
-    };
+    const phases = signaturePhases(input, prepareIssueUpdate, completeIssueUpdate);
+    return { status: 200, body: await phases.prepare(handedCertificate(body)) };
   },
 });
 
@@ -478,13 +460,8 @@ const completeIssue = defineRoute({
   async handler(input) {
     const { params, body, ctx } = input;
     await documentForRole(ctx.sequelize, input.actor, params.id, OFFICE_ROLES, 'issue it');
-    return {
-      status: 200,
-      body: await updateDocument(ctx.temporal, params.id, completeIssueUpdate, {
-        actor: actorOf(input),
-        ...body,
-      }),
-    };
+    const phases = signaturePhases(input, prepareIssueUpdate, completeIssueUpdate);
+    return { status: 200, body: await phases.complete(body) };
   },
 });
 
