@@ -15,7 +15,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { appendAudit } from '../db/audit';
 import { hashPassword, verifyPassword } from '../db/passwords';
-import type { Actor } from '../db/people';
+import { ACTOR_COLUMNS, ACTOR_JOINS, type Actor, actorFromRows, type PrincipalRow } from '../db/people';
 import { DomainError } from '../domain/errors';
 import type { Role } from '../domain/org';
 import { csrfTokenFor } from './csrf';
@@ -70,41 +70,6 @@ export function newSecret(): string {
 }
 
 // ---------------------------------------------------------------- identification
-
-interface PrincipalRow {
-  id: number;
-  username: string;
-  full_name: string;
-  home_unit_id: number;
-  unit_id: number | null;
-  path: string | null;
-  unit_name: string | null;
-  role: Role | null;
-  title: string | null;
-}
-
-function actorFromRows(rows: readonly PrincipalRow[]): Actor | null {
-  const first = rows[0];
-  if (!first) return null;
-  return {
-    personId: first.id,
-    username: first.username,
-    fullName: first.full_name,
-    homeUnitId: first.home_unit_id,
-    roles: rows
-      .filter((r) => r.unit_id !== null)
-      .map((r) => ({
-        unitId: r.unit_id!,
-        unitPath: r.path!,
-        unitName: r.unit_name!,
-        role: r.role!,
-        title: r.title,
-      })),
-  };
-}
-
-const ACTOR_COLUMNS = `p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title`;
-const ACTOR_JOINS = `LEFT JOIN role_assignment r ON r.person_id = p.id LEFT JOIN org_unit u ON u.id = r.unit_id`;
 
 type SessionRow = PrincipalRow & { token_sha256: string; expires_at: Date; live: boolean };
 type TokenRow = PrincipalRow & {

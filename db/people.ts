@@ -18,25 +18,25 @@ export interface Actor {
   roles: HeldRole[];
 }
 
-export async function loadActor(sequelize: Sequelize, personId: number): Promise<Actor | null> {
-  const rows = await sequelize.query<{
-    id: number;
-    username: string;
-    full_name: string;
-    home_unit_id: number;
-    unit_id: number | null;
-    path: string | null;
-    unit_name: string | null;
-    role: Role | null;
-    title: string | null;
-  }>(
-    `SELECT p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title
-       FROM person p
-       LEFT JOIN role_assignment r ON r.person_id = p.id
-       LEFT JOIN org_unit u ON u.id = r.unit_id
-      WHERE p.id = :personId AND p.active`,
-    { replacements: { personId }, type: QueryTypes.SELECT },
-  );
+/** One row per role a person holds (unit columns null when they hold none), as read for an actor. */
+export interface PrincipalRow {
+  id: number;
+  username: string;
+  full_name: string;
+  home_unit_id: number;
+  unit_id: number | null;
+  path: string | null;
+  unit_name: string | null;
+  role: Role | null;
+  title: string | null;
+}
+
+/** The columns and joins that read PrincipalRows from `person p`. */
+export const ACTOR_COLUMNS = `p.id, p.username, p.full_name, p.home_unit_id, r.unit_id, u.path, u.name AS unit_name, r.role, r.title`;
+export const ACTOR_JOINS = `LEFT JOIN role_assignment r ON r.person_id = p.id LEFT JOIN org_unit u ON u.id = r.unit_id`;
+
+/** The actor those rows describe; null when there are none. */
+export function actorFromRows(rows: readonly PrincipalRow[]): Actor | null {
   const first = rows[0];
   if (!first) return null;
   return {
@@ -54,4 +54,12 @@ export async function loadActor(sequelize: Sequelize, personId: number): Promise
         title: r.title,
       })),
   };
+}
+
+export async function loadActor(sequelize: Sequelize, personId: number): Promise<Actor | null> {
+  const rows = await sequelize.query<PrincipalRow>(
+    `SELECT ${ACTOR_COLUMNS} FROM person p ${ACTOR_JOINS} WHERE p.id = :personId AND p.active`,
+    { replacements: { personId }, type: QueryTypes.SELECT },
+  );
+  return actorFromRows(rows);
 }

@@ -11,28 +11,11 @@ import { DomainError } from '../../domain/errors';
 import { isPkiError } from '../../pki/errors';
 import { PdfReader } from '../../pki/pdf/reader';
 import { assertDocumentVisible } from '../authorization';
+import { MINIMAL_PDF } from '../example-pdf';
 import { ACCESS_GROUPS, defineRoute, SIGNED_IN_PERSONAS } from '../route';
 import { documentIdParams, problem } from '../schemas';
 
 const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
-
-/** The smallest well-formed one-page PDF, for examples. */
-const MINIMAL_PDF = (() => {
-  const objects = [
-    '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n',
-    '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n',
-    '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets = objects.map((object) => {
-    const at = pdf.length;
-    pdf += object;
-    return at;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 4\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  return `${pdf}trailer << /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-})();
 
 const pdf = defineRoute({
   method: 'get',
