@@ -290,6 +290,12 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
     },
   );
 
+  /** Gives up an open signing session; a number it reserved is cancelled, never reused. */
+  const abandonSession = async (doc: DocumentWorkflowState, sessionId: string, reason: string) => {
+    await quick.abandonSigning({ documentId: doc.summary.id, workflowId, sessionId, reason, at: isoNow() });
+    doc.signing = undefined;
+  };
+
   // --- signing by the leader (two-phase: prepare, then the signature value) ---------------
   const checkSigner = (s: DocumentWorkflowState, actor: ActorRef): void => {
     if (s.content.signer?.personId !== actor.personId) refuse('forbidden', 'only the chosen signer may sign');
@@ -300,16 +306,7 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
       exclusively(async () => {
         const s = requireStatus(['approved'], 'sign');
         checkSigner(s, request.actor);
-        if (s.signing) {
-          await quick.abandonSigning({
-            documentId: s.summary.id,
-            workflowId,
-            sessionId: s.signing.sessionId,
-            reason: 'a new signing was started',
-            at: isoNow(),
-          });
-          s.signing = undefined;
-        }
+        if (s.signing) await abandonSession(s, s.signing.sessionId, 'a new signing was started');
         const sessionId = uuid4();
         const expiresAt = new Date(Date.now() + SIGNING_SESSION_MS).toISOString();
         const prepared = await work.prepareLeaderSigning({
@@ -375,17 +372,8 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
     (request) =>
       exclusively(async () => {
         const s = requireStatus(['signed'], 'issue');
-        if (s.signing) {
-          // A number reserved by an earlier attempt is cancelled in the register, never reused.
-          await quick.abandonSigning({
-            documentId: s.summary.id,
-            workflowId,
-            sessionId: s.signing.sessionId,
-            reason: 'a new issuing attempt was started',
-            at: isoNow(),
-          });
-          s.signing = undefined;
-        }
+        // A number reserved by an earlier attempt is cancelled in the register, never reused.
+        if (s.signing) await abandonSession(s, s.signing.sessionId, 'a new issuing attempt was started');
         const sessionId = uuid4();
         const expiresAt = new Date(Date.now() + ISSUE_SESSION_MS).toISOString();
         const prepared = await work.prepareSeal({
@@ -437,16 +425,7 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
     (request) =>
       exclusively(async () => {
         const s = requireStatus(['draft', 'changes_requested', 'in_review', 'approved'], 'cancel');
-        if (s.signing) {
-          await quick.abandonSigning({
-            documentId: s.summary.id,
-            workflowId,
-            sessionId: s.signing.sessionId,
-            reason: 'the document was cancelled',
-            at: isoNow(),
-          });
-          s.signing = undefined;
-        }
+        if (s.signing) await abandonSession(s, s.signing.sessionId, 'the document was cancelled');
         await quick.recordStatus({
           documentId: s.summary.id,
           workflowId,
@@ -619,16 +598,7 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
       const signing = doc.signing;
       return {
         at: signing.expiresAt,
-        fire: async () => {
-          await quick.abandonSigning({
-            documentId: doc.summary.id,
-            workflowId,
-            sessionId: signing.sessionId,
-            reason: 'the signing session expired',
-            at: isoNow(),
-          });
-          doc.signing = undefined;
-        },
+        fire: () => abandonSession(doc, signing.sessionId, 'the signing session expired'),
       };
     }
     const approval = doc.approval;
