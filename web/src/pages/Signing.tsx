@@ -6,6 +6,7 @@
  * number from the outgoing register, puts number and date on the page, seals and
  * dispatches.
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { get, getBytes, post } from '../api';
 import { Layout } from '../components/Layout';
@@ -261,19 +262,24 @@ function DocumentFacts({ doc }: { doc: DocumentContent }) {
   );
 }
 
-export function SignPage({ id }: { id: string }) {
+/**
+ * The frame both pages share: the document's facts and the action on one side, its PDF on
+ * the other; `action` draws the action, or says why there is none now.
+ */
+function DocumentAtWork({
+  id,
+  title,
+  action,
+}: {
+  id: string;
+  title: string;
+  action: (doc: DocumentContent, reload: () => void) => ComponentChildren;
+}) {
   const { t } = useI18n();
   const { doc, pdf } = useDocument(id);
-  const [mode, setMode] = useState<Mode>('stored');
-  const [done, setDone] = useState(false);
-  const sign = useAction(async (passphrase: string) => {
-    await post<DocumentState>(`/documents/${id}/signature`, { passphrase });
-    setDone(true);
-    doc.reload();
-  });
   const d = doc.data;
   return (
-    <Layout title={d ? `${t('signTitle')}: ${d.subject}` : t('signTitle')}>
+    <Layout title={d ? `${title}: ${d.subject}` : title}>
       {doc.loading && !d ? <Busy /> : null}
       <ErrorBanner error={doc.error} onRetry={doc.reload} />
       {d ? (
@@ -282,43 +288,7 @@ export function SignPage({ id }: { id: string }) {
             <Section id="facts" title={d.typeName}>
               <DocumentFacts doc={d} />
             </Section>
-            {done ? (
-              <Notice tone="ok">
-                {t('signedOk')} <Link href={`/documents/${id}`}>{t('open')}</Link>
-              </Notice>
-            ) : d.actions.includes('sign') ? (
-              <Section id="sign" title={t('sign')}>
-                <ModeSwitch
-                  mode={mode}
-                  setMode={setMode}
-                  storedLabel={t('signWithStoredKey')}
-                  tokenLabel={t('signWithToken')}
-                />
-                {mode === 'stored' ? (
-                  <PassphraseForm
-                    id="passphrase"
-                    label={t('passphrase')}
-                    submitLabel={t('signNow')}
-                    busyLabel={t('signing')}
-                    action={sign}
-                    onSubmit={(passphrase) => void sign.run(passphrase)}
-                  />
-                ) : (
-                  <TokenSigning
-                    preparePath={`/documents/${id}/signature/prepare`}
-                    completePath={`/documents/${id}/signature/complete`}
-                    onDone={() => {
-                      setDone(true);
-                      doc.reload();
-                    }}
-                  />
-                )}
-              </Section>
-            ) : (
-              <Notice tone="warn">
-                <DocumentStatusBadge status={d.status} /> <Link href={`/documents/${id}`}>{t('open')}</Link>
-              </Notice>
-            )}
+            {action(d, doc.reload)}
           </div>
           <Section id="pdf" title={t('pdf')}>
             {pdf.loading ? <Busy label={t('renderingPdf')} /> : null}
@@ -331,11 +301,89 @@ export function SignPage({ id }: { id: string }) {
   );
 }
 
+/** Nothing to do here now: the document's status, and the way to it. */
+function NotNow({ id, doc }: { id: string; doc: DocumentContent }) {
+  const { t } = useI18n();
+  return (
+    <Notice tone="warn">
+      <DocumentStatusBadge status={doc.status} /> <Link href={`/documents/${id}`}>{t('open')}</Link>
+    </Notice>
+  );
+}
+
+export function SignPage({ id }: { id: string }) {
+  const { t } = useI18n();
+  return (
+    <DocumentAtWork
+      id={id}
+      title={t('signTitle')}
+      action={(d, reload) => <SignAction id={id} doc={d} reload={reload} />}
+    />
+  );
+}
+
+function SignAction({ id, doc, reload }: { id: string; doc: DocumentContent; reload: () => void }) {
+  const { t } = useI18n();
+  const [mode, setMode] = useState<Mode>('stored');
+  const [done, setDone] = useState(false);
+  const sign = useAction(async (passphrase: string) => {
+    await post<DocumentState>(`/documents/${id}/signature`, { passphrase });
+    setDone(true);
+    reload();
+  });
+  if (done) {
+    return (
+      <Notice tone="ok">
+        {t('signedOk')} <Link href={`/documents/${id}`}>{t('open')}</Link>
+      </Notice>
+    );
+  }
+  if (!doc.actions.includes('sign')) return <NotNow id={id} doc={doc} />;
+  return (
+    <Section id="sign" title={t('sign')}>
+      <ModeSwitch
+        mode={mode}
+        setMode={setMode}
+        storedLabel={t('signWithStoredKey')}
+        tokenLabel={t('signWithToken')}
+      />
+      {mode === 'stored' ? (
+        <PassphraseForm
+          id="passphrase"
+          label={t('passphrase')}
+          submitLabel={t('signNow')}
+          busyLabel={t('signing')}
+          action={sign}
+          onSubmit={(passphrase) => void sign.run(passphrase)}
+        />
+      ) : (
+        <TokenSigning
+          preparePath={`/documents/${id}/signature/prepare`}
+          completePath={`/documents/${id}/signature/complete`}
+          onDone={() => {
+            setDone(true);
+            reload();
+          }}
+        />
+      )}
+    </Section>
+  );
+}
+
 export function IssuePage({ id }: { id: string }) {
   const { t } = useI18n();
-  const { doc, pdf } = useDocument(id);
-  const d = doc.data;
-  const mayIssue = !!d?.actions.includes('issue');
+  return (
+    <DocumentAtWork
+      id={id}
+      title={t('issueTitle')}
+      action={(d, reload) => <IssueAction id={id} doc={d} reload={reload} />}
+    />
+  );
+}
+
+function IssueAction({ id, doc, reload }: { id: string; doc: DocumentContent; reload: () => void }) {
+  const { t } = useI18n();
+  const mayIssue = doc.actions.includes('issue');
   const next = useLoad(
     async () => (mayIssue ? get<{ number: string }>(`/documents/${id}/next-number`) : null),
     [id, mayIssue],
@@ -345,79 +393,48 @@ export function IssuePage({ id }: { id: string }) {
   const finish = async () => {
     const read = await get<DocumentContent>(`/documents/${id}/content`);
     setIssued(read.number ?? '');
-    doc.reload();
+    reload();
   };
   const issue = useAction(async (passphrase: string) => {
     await post<DocumentState>(`/documents/${id}/issue`, { passphrase });
     await finish();
   });
+  if (issued !== undefined) {
+    return (
+      <Notice tone="ok">
+        <span data-issued-number={issued}>{t('issuedOk', { number: issued })}</span>{' '}
+        <Link href={`/documents/${id}/progress`}>{t('progressLink')}</Link>
+      </Notice>
+    );
+  }
+  if (!mayIssue) return <NotNow id={id} doc={doc} />;
   return (
-    <Layout title={d ? `${t('issueTitle')}: ${d.subject}` : t('issueTitle')}>
-      {doc.loading && !d ? <Busy /> : null}
-      <ErrorBanner error={doc.error} onRetry={doc.reload} />
-      {d ? (
-        <div class="split">
-          <div>
-            <Section id="facts" title={d.typeName}>
-              <DocumentFacts doc={d} />
-            </Section>
-            {issued !== undefined ? (
-              <Notice tone="ok">
-                <span data-issued-number={issued}>{t('issuedOk', { number: issued })}</span>{' '}
-                <Link href={`/documents/${id}/progress`}>{t('progressLink')}</Link>
-              </Notice>
-            ) : mayIssue ? (
-              <Section id="issue" title={t('issue')}>
-                <div class="next-number">
-                  <p>
-                    {t('nextNumber')}:{' '}
-                    {next.data ? (
-                      <strong class="number">Số {next.data.number}</strong>
-                    ) : next.loading ? (
-                      <Busy />
-                    ) : (
-                      '—'
-                    )}
-                  </p>
-                  <p class="hint">{t('nextNumberHint')}</p>
-                  <ErrorBanner error={next.error} />
-                </div>
-                <ModeSwitch
-                  mode={mode}
-                  setMode={setMode}
-                  storedLabel={t('issueNow')}
-                  tokenLabel={t('sealWithToken')}
-                />
-                {mode === 'stored' ? (
-                  <PassphraseForm
-                    id="seal-passphrase"
-                    label={t('sealPassphrase')}
-                    submitLabel={t('issueNow')}
-                    busyLabel={t('issuing')}
-                    action={issue}
-                    onSubmit={(passphrase) => void issue.run(passphrase)}
-                  />
-                ) : (
-                  <TokenSigning
-                    preparePath={`/documents/${id}/issue/prepare`}
-                    completePath={`/documents/${id}/issue/complete`}
-                    onDone={() => void finish()}
-                  />
-                )}
-              </Section>
-            ) : (
-              <Notice tone="warn">
-                <DocumentStatusBadge status={d.status} /> <Link href={`/documents/${id}`}>{t('open')}</Link>
-              </Notice>
-            )}
-          </div>
-          <Section id="pdf" title={t('pdf')}>
-            {pdf.loading ? <Busy label={t('renderingPdf')} /> : null}
-            <ErrorBanner error={pdf.error} onRetry={pdf.reload} />
-            <PdfView bytes={pdf.data ?? null} title={d.subject} />
-          </Section>
-        </div>
-      ) : null}
-    </Layout>
+    <Section id="issue" title={t('issue')}>
+      <div class="next-number">
+        <p>
+          {t('nextNumber')}:{' '}
+          {next.data ? <strong class="number">Số {next.data.number}</strong> : next.loading ? <Busy /> : '—'}
+        </p>
+        <p class="hint">{t('nextNumberHint')}</p>
+        <ErrorBanner error={next.error} />
+      </div>
+      <ModeSwitch mode={mode} setMode={setMode} storedLabel={t('issueNow')} tokenLabel={t('sealWithToken')} />
+      {mode === 'stored' ? (
+        <PassphraseForm
+          id="seal-passphrase"
+          label={t('sealPassphrase')}
+          submitLabel={t('issueNow')}
+          busyLabel={t('issuing')}
+          action={issue}
+          onSubmit={(passphrase) => void issue.run(passphrase)}
+        />
+      ) : (
+        <TokenSigning
+          preparePath={`/documents/${id}/issue/prepare`}
+          completePath={`/documents/${id}/issue/complete`}
+          onDone={() => void finish()}
+        />
+      )}
+    </Section>
   );
 }
