@@ -31,6 +31,7 @@ import { type DocumentStatus, TERMINAL_STATUSES } from '../domain/lifecycle';
 import { checkRecipients } from '../domain/recipients';
 import {
   type ActorRef,
+  type CompleteSigningRequest,
   cancelUpdate,
   closeUpdate,
   completeIssueUpdate,
@@ -342,28 +343,44 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
     if (s.signing.personId !== request.actor.personId)
       refuse('forbidden', 'this signing session is someone else’s');
   };
+  /**
+   * Handing in the signature value of an open session: checked against the session, embedded
+   * by the activity, and the document moves on. The leader's signature and the seal alike.
+   */
+  const completion = (
+    from: DocumentStatus,
+    what: string,
+    purpose: 'leader' | 'seal',
+    embed: (
+      input: CompleteSigningRequest & { documentId: string; workflowId: string; at: string },
+    ) => Promise<unknown>,
+    to: DocumentStatus,
+  ) =>
+    [
+      (request: CompleteSigningRequest) =>
+        exclusively(async () => {
+          const s = requireStatus([from], what);
+          checkSession(s, request, purpose);
+          await embed({
+            documentId: s.summary.id,
+            workflowId,
+            sessionId: request.sessionId,
+            actor: request.actor,
+            signatureValue: request.signatureValue,
+            at: isoNow(),
+          });
+          s.signing = undefined;
+          s.summary = { ...s.summary, status: to };
+          return s.summary;
+        }),
+      {
+        validator: (request: CompleteSigningRequest) =>
+          checkSession(requireStatus([from], what), request, purpose),
+      },
+    ] as const;
   setHandler(
     completeSignatureUpdate,
-    (request) =>
-      exclusively(async () => {
-        const s = requireStatus(['approved'], 'complete the signature');
-        checkSession(s, request, 'leader');
-        await work.completeLeaderSigning({
-          documentId: s.summary.id,
-          workflowId,
-          sessionId: request.sessionId,
-          actor: request.actor,
-          signatureValue: request.signatureValue,
-          at: isoNow(),
-        });
-        s.signing = undefined;
-        s.summary = { ...s.summary, status: 'signed' };
-        return s.summary;
-      }),
-    {
-      validator: (request) =>
-        checkSession(requireStatus(['approved'], 'complete the signature'), request, 'leader'),
-    },
+    ...completion('approved', 'complete the signature', 'leader', work.completeLeaderSigning, 'signed'),
   );
 
   // --- issuing by the clerk: number, date and the organisation's seal ------------------
@@ -400,23 +417,7 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
 
   setHandler(
     completeIssueUpdate,
-    (request) =>
-      exclusively(async () => {
-        const s = requireStatus(['signed'], 'complete issuing');
-        checkSession(s, request, 'seal');
-        await work.completeSeal({
-          documentId: s.summary.id,
-          workflowId,
-          sessionId: request.sessionId,
-          actor: request.actor,
-          signatureValue: request.signatureValue,
-          at: isoNow(),
-        });
-        s.signing = undefined;
-        s.summary = { ...s.summary, status: 'issued' };
-        return s.summary;
-      }),
-    { validator: (request) => checkSession(requireStatus(['signed'], 'complete issuing'), request, 'seal') },
+    ...completion('signed', 'complete issuing', 'seal', work.completeSeal, 'issued'),
   );
 
   // --- ending: cancel before signing, recall after issuing, close when done ------------
