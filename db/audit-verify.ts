@@ -86,7 +86,8 @@ export function auditHeadsDigest(heads: readonly ChainHead[]): string {
     .digest('hex');
 }
 
-interface EventRow {
+/** An audit_event row as PostgreSQL returns it. */
+export interface AuditEventRow {
   id: string;
   chain: number;
   seq: string;
@@ -103,7 +104,8 @@ interface EventRow {
   hash: string;
 }
 
-function fieldsOf(row: EventRow, seq = Number(row.seq)): AuditFields {
+/** The hashed fields of a row (at `seq`, to forge or re-place an entry in tests). */
+export function auditFieldsOf(row: AuditEventRow, seq = Number(row.seq)): AuditFields {
   return {
     chain: row.chain,
     seq,
@@ -155,14 +157,14 @@ class ChainWalk {
     private readonly findings: Findings,
   ) {}
 
-  visit(row: EventRow): void {
+  visit(row: AuditEventRow): void {
     const seq = Number(row.seq);
     const at = { chain: this.chain, seq, id: row.id };
-    const contentOk = auditEntryHash(fieldsOf(row), row.prev_hash) === row.hash;
+    const contentOk = auditEntryHash(auditFieldsOf(row), row.prev_hash) === row.hash;
     if (!contentOk) {
       const renumberedFrom = [-3, -2, -1, 1, 2, 3]
         .map((d) => seq + d)
-        .find((s) => s >= 1 && auditEntryHash(fieldsOf(row, s), row.prev_hash) === row.hash);
+        .find((s) => s >= 1 && auditEntryHash(auditFieldsOf(row, s), row.prev_hash) === row.hash);
       this.findings.add({
         kind: 'altered',
         ...at,
@@ -381,7 +383,7 @@ async function verifyWithin(
   let entries = 0;
   let after: [number, string] = [-1, '0'];
   for (;;) {
-    const rows = await sequelize.query<EventRow>(
+    const rows = await sequelize.query<AuditEventRow>(
       `SELECT id, chain, seq, at, actor_person_id, actor_unit_id, source, action, document_id,
               version_sha256, detail, idempotency_key, prev_hash, hash
          FROM audit_event WHERE (chain, seq) > ($1, $2::bigint) ORDER BY chain, seq LIMIT $3`,

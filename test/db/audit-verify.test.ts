@@ -14,7 +14,9 @@ import { QueryTypes, type Sequelize, Transaction } from 'sequelize';
 import { auditAnchorActivities } from '../../activities/audit-anchor';
 import { appendAudit } from '../../db/audit';
 import {
+  type AuditEventRow,
   type AuditVerification,
+  auditFieldsOf,
   auditHeadsDigest,
   type ChainHead,
   verifyAuditLog,
@@ -27,40 +29,7 @@ import { getPkiFixture } from '../support/pki-fixture';
 import { spawnVanthu } from '../support/process';
 import { type TestSystem, testSystem } from '../support/system';
 
-interface Row {
-  id: string;
-  chain: number;
-  seq: string;
-  at: Date;
-  actor_person_id: number | null;
-  actor_unit_id: number | null;
-  source: string;
-  action: string;
-  document_id: string | null;
-  version_sha256: string | null;
-  detail: Record<string, unknown>;
-  idempotency_key: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
 class Rollback extends Error {}
-
-function fieldsOf(row: Row, seq = Number(row.seq)) {
-  return {
-    chain: row.chain,
-    seq,
-    at: row.at.toISOString(),
-    actorPersonId: row.actor_person_id,
-    actorUnitId: row.actor_unit_id,
-    source: row.source,
-    action: row.action,
-    documentId: row.document_id,
-    versionSha256: row.version_sha256,
-    detail: row.detail,
-    idempotencyKey: row.idempotency_key,
-  };
-}
 
 /** Appends `count` entries to a chain of their own (a unique chain key); returns the chain. */
 async function appendPrivateChain(sequelize: Sequelize, count: number, label: string): Promise<number> {
@@ -88,10 +57,10 @@ async function appendPrivateChain(sequelize: Sequelize, count: number, label: st
 describe('db/audit-verify: finding and naming tampering', () => {
   let system: TestSystem;
   let chain: number;
-  let rows: Row[];
+  let rows: AuditEventRow[];
 
-  async function chainRows(transaction?: Transaction): Promise<Row[]> {
-    return system.sequelize.query<Row>('SELECT * FROM audit_event WHERE chain = $1 ORDER BY seq', {
+  async function chainRows(transaction?: Transaction): Promise<AuditEventRow[]> {
+    return system.sequelize.query<AuditEventRow>('SELECT * FROM audit_event WHERE chain = $1 ORDER BY seq', {
       bind: [chain],
       type: QueryTypes.SELECT,
       ...(transaction ? { transaction } : {}),
@@ -192,7 +161,7 @@ describe('db/audit-verify: finding and naming tampering', () => {
     const last = rows[5]!;
     let forgedId = '';
     const report = await tampered(async (t) => {
-      const fields = { ...fieldsOf(last, Number(last.seq) + 1), detail: { label: 'forged' } };
+      const fields = { ...auditFieldsOf(last, Number(last.seq) + 1), detail: { label: 'forged' } };
       const hash = auditEntryHash(fields, last.hash);
       const [inserted] = await system.sequelize.query<{ id: string }>(
         `INSERT INTO audit_event (chain, seq, at, source, action, detail, prev_hash, hash)
@@ -224,7 +193,14 @@ describe('db/audit-verify: finding and naming tampering', () => {
   });
 
   it('names an entry slipped into the middle, and the entries renumbered to make room', async () => {
-    const [e1, e2, e3, e4, e5, e6] = rows as [Row, Row, Row, Row, Row, Row];
+    const [e1, e2, e3, e4, e5, e6] = rows as [
+      AuditEventRow,
+      AuditEventRow,
+      AuditEventRow,
+      AuditEventRow,
+      AuditEventRow,
+      AuditEventRow,
+    ];
     void e1;
     void e2;
     let forgedId = '';
@@ -235,7 +211,7 @@ describe('db/audit-verify: finding and naming tampering', () => {
         chain,
         from + 1000,
       ]);
-      const fields = { ...fieldsOf(e3, from), detail: { label: 'slipped in' } };
+      const fields = { ...auditFieldsOf(e3, from), detail: { label: 'slipped in' } };
       const [inserted] = await system.sequelize.query<{ id: string }>(
         `INSERT INTO audit_event (chain, seq, at, source, action, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -277,8 +253,8 @@ describe('db/audit-verify: finding and naming tampering', () => {
       for (const row of current.slice(start)) {
         const fields =
           row.id === rows[1]!.id
-            ? { ...fieldsOf(row), detail: { label: 'history rewritten' } }
-            : fieldsOf(row);
+            ? { ...auditFieldsOf(row), detail: { label: 'history rewritten' } }
+            : auditFieldsOf(row);
         const hash = auditEntryHash(fields, prev);
         await sql('UPDATE audit_event SET detail = $2, prev_hash = $3, hash = $4 WHERE id = $1', [
           row.id,
