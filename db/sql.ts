@@ -86,3 +86,8 @@ export async function writeTogether(sql: Sql, parts: readonly WritePart[]): Prom
   });
   await sql(`WITH ${ctes.join(',\n')}\nSELECT 1`, params.values);
 }
+
+/** Text matched literally inside a LIKE pattern: its `%`, `_` and `\` escaped. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

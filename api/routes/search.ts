@@ -4,6 +4,7 @@
  * thị"), because the subject is kept folded beside itself (domain/search.ts).
  */
 import { z } from 'zod';
+import { likeLiteral } from '../../db/sql';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { foldForSearch } from '../../domain/search';
 import { reachablePathPatterns } from '../authorization';
@@ -88,8 +89,8 @@ const search = defineRoute({
                AND ($8::date IS NULL OR (coalesce(d.issued_at, d.created_at) AT TIME ZONE 'Asia/Ho_Chi_Minh')::date <= $8)`,
       bind: [
         reachablePathPatterns(actor),
-        words.length ? words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : null,
-        query.number ? `${query.number.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+        words.length ? words.map((w) => `%${likeLiteral(w)}%`) : null,
+        query.number ? `${likeLiteral(query.number)}%` : null,
         query.type ?? null,
         query.issuerId ?? null,
         query.status ?? null,

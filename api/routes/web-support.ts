@@ -10,6 +10,7 @@
  */
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
+import { likeLiteral } from '../../db/sql';
 import { DomainError } from '../../domain/errors';
 import { DOCUMENT_STATUSES } from '../../domain/lifecycle';
 import { ROLES } from '../../domain/org';
@@ -187,7 +188,7 @@ const unitDocuments = defineRoute({
   async handler({ actor, params, query, ctx }) {
     const unit = await findUnit(ctx.sequelize, params.id);
     if (!unit || !holdsRole(actor, unit.path)) throw new DomainError('not_found', `no unit ${params.id}`);
-    const words = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const words = query.q ? `%${likeLiteral(query.q)}%` : null;
     const page = await keysetPage<{
       id: string;
       number: string | null;
