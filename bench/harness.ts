@@ -5,6 +5,8 @@
  * in the same run, because only ratios compare across machines.
  */
 import { execFileSync } from 'node:child_process';
+import type { Signer } from '../pki/signer';
+import type { PkiFixture } from '../test/support/pki-fixture';
 
 export interface BenchRow {
   /** Issue area, e.g. "foundation", "pki", "lifecycle", "api". */
@@ -57,4 +59,36 @@ export function opensslSignRates(seconds = 3): { rsa2048: number; ecdsaP256: num
     return Number(line.split(':')[3]);
   };
   return { rsa2048: rate(rsa, '+F2:'), ecdsaP256: rate(ec, '+F4:') };
+}
+
+/** Runs `op` after `warmUp` untimed runs (JIT, caches) for `seconds`; answers runs per second. */
+export async function perSecond(
+  op: () => Promise<unknown>,
+  options: { seconds?: number; warmUp?: number } = {},
+): Promise<number> {
+  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 3);
+  for (let i = 0; i < (options.warmUp ?? 20); i++) await op();
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    await op();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** The fixture's RSA-2048 and P-256 signers, each beside OpenSSL's raw signing rate. */
+export function benchSigners(
+  pki: PkiFixture,
+  limits: { rsa2048: number; ecdsaP256: number },
+): Array<[string, Signer, { name: string; value: number }]> {
+  return [
+    ['RSA-2048', pki.signers.rsa.signer, { name: 'openssl speed rsa2048 sign', value: limits.rsa2048 }],
+    [
+      'ECDSA P-256',
+      pki.signers.ecdsa.signer,
+      { name: 'openssl speed ecdsap256 sign', value: limits.ecdsaP256 },
+    ],
+  ];
 }

@@ -5,12 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { signPdf } from '../pki/pades/sign';
-import type { Signer } from '../pki/signer';
 import { makeDocumentPdf, makeLargePdf } from '../test/fixtures/pdf/make';
 import { createPkiFixture } from '../test/support/pki-fixture';
-import { type BenchRow, opensslSignRates } from './harness';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+import { type BenchRow, benchSigners, opensslSignRates, perSecond } from './harness';
 
 /** Bytes per second of `openssl speed -evp sha256` on 16 kB blocks: the hashing limit for large PDFs. */
 function opensslSha256BytesPerSecond(seconds = 2): number {
@@ -27,19 +24,6 @@ function opensslSha256BytesPerSecond(seconds = 2): number {
   return Number(line.split(':')[3]);
 }
 
-/** Signs repeatedly for `SECONDS` and returns signatures per second. */
-async function rate(sign: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 20; i++) await sign(); // warm up JIT and caches
-  const end = performance.now() + SECONDS * 1000;
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() < end) {
-    await sign();
-    n++;
-  }
-  return n / ((performance.now() - start) / 1000);
-}
-
 export async function run(): Promise<BenchRow[]> {
   const limits = opensslSignRates();
   const sha256 = opensslSha256BytesPerSecond();
@@ -47,14 +31,7 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const onePage = await makeDocumentPdf();
     const large = await makeLargePdf(10 * 1024 * 1024);
-    const signers: Array<[string, Signer, { name: string; value: number }]> = [
-      ['RSA-2048', pki.signers.rsa.signer, { name: 'openssl speed rsa2048 sign', value: limits.rsa2048 }],
-      [
-        'ECDSA P-256',
-        pki.signers.ecdsa.signer,
-        { name: 'openssl speed ecdsap256 sign', value: limits.ecdsaP256 },
-      ],
-    ];
+    const signers = benchSigners(pki, limits);
     const rows: BenchRow[] = [];
     for (const [keyName, signer, limit] of signers) {
       for (const [docName, pdf] of [
@@ -63,12 +40,12 @@ export async function run(): Promise<BenchRow[]> {
       ] as const) {
         for (const level of ['B-B', 'B-T'] as const) {
           const options = level === 'B-B' ? { signer } : { signer, level, timestampAuthority: pki.tsa.local };
-          const perSecond = await rate(() => signPdf(pdf, options));
+          const measured = await perSecond(() => signPdf(pdf, options));
           const isLarge = docName !== '1-page PDF';
           rows.push({
             group: 'pki',
             name: `sign ${level} ${docName} ${keyName}`,
-            value: perSecond,
+            value: measured,
             unit: 'sig/s',
             ...(level === 'B-B' && !isLarge ? { target: '≥ 1000/s' } : {}),
             // A large PDF is bound by hashing its bytes, a small one by the private-key operation.

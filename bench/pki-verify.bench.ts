@@ -8,26 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { signPdf } from '../pki/pades/sign';
-import type { Signer } from '../pki/signer';
 import { verifyPdf } from '../pki/verify';
 import { makeDocumentPdf, makeLargePdf } from '../test/fixtures/pdf/make';
 import { createPkiFixture } from '../test/support/pki-fixture';
-import { type BenchRow, opensslSignRates } from './harness';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-
-/** Runs `verify` repeatedly for `SECONDS` and returns verifications per second. */
-async function rate(verify: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 20; i++) await verify(); // warm up JIT and caches
-  const end = performance.now() + SECONDS * 1000;
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() < end) {
-    await verify();
-    n++;
-  }
-  return n / ((performance.now() - start) / 1000);
-}
+import { type BenchRow, benchSigners, opensslSignRates, perSecond } from './harness';
 
 export async function run(): Promise<BenchRow[]> {
   const limits = opensslSignRates();
@@ -35,15 +19,8 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const onePage = await makeDocumentPdf();
     const large = await makeLargePdf(10 * 1024 * 1024);
-    const signers: Array<[string, Signer, { name: string; value: number }]> = [
-      ['RSA-2048', pki.signers.rsa.signer, { name: 'openssl speed rsa2048 sign', value: limits.rsa2048 }],
-      [
-        'ECDSA P-256',
-        pki.signers.ecdsa.signer,
-        { name: 'openssl speed ecdsap256 sign', value: limits.ecdsaP256 },
-      ],
-    ];
-    const hashRate = await rate(async () => createHash('sha256').update(large).digest());
+    const signers = benchSigners(pki, limits);
+    const hashRate = await perSecond(async () => createHash('sha256').update(large).digest());
     const rows: BenchRow[] = [];
     for (const [keyName, signer, signLimit] of signers) {
       for (const [docName, pdf] of [
@@ -53,7 +30,9 @@ export async function run(): Promise<BenchRow[]> {
         const signed = (await signPdf(pdf, { signer })).pdf;
         const check = await verifyPdf(signed, { trust: pki.trust, fetchRevocation: false });
         if (check.verdict !== 'valid') throw new Error(`the ${docName} ${keyName} sample does not verify`);
-        const perSecond = await rate(() => verifyPdf(signed, { trust: pki.trust, fetchRevocation: false }));
+        const measured = await perSecond(() =>
+          verifyPdf(signed, { trust: pki.trust, fetchRevocation: false }),
+        );
         const limit =
           docName === '1-page PDF'
             ? { ...signLimit, unit: 'sig/s' }
@@ -61,7 +40,7 @@ export async function run(): Promise<BenchRow[]> {
         rows.push({
           group: 'pki',
           name: `verify B-B ${docName} ${keyName}`,
-          value: perSecond,
+          value: measured,
           unit: 'verif/s',
           ...(docName === '1-page PDF' ? { target: '≥ 1000/s' } : {}),
           limit,

@@ -8,21 +8,7 @@ import PDFDocument from 'pdfkit';
 import { renderDirective } from '../render/directive';
 import { fontPath } from '../render/fonts';
 import { SAMPLE_PARAGRAPHS, sampleInput } from '../test/render/tools';
-import type { BenchRow } from './harness';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-
-async function rate(work: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await work();
-  const start = performance.now();
-  const end = start + SECONDS * 1000;
-  let n = 0;
-  while (performance.now() < end) {
-    await work();
-    n++;
-  }
-  return n / ((performance.now() - start) / 1000);
-}
+import { type BenchRow, perSecond } from './harness';
 
 function barePdfkitPage(): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', font: fontPath('regular') });
@@ -37,7 +23,7 @@ function barePdfkitPage(): Promise<Buffer> {
 export async function run(): Promise<BenchRow[]> {
   const floor = {
     name: 'pdfkit: one page, one paragraph, Tinos',
-    value: await rate(barePdfkitPage),
+    value: await perSecond(barePdfkitPage, { warmUp: 5 }),
     unit: 'PDF/s',
   };
   const { number: _n, date: _d, ...unnumbered } = sampleInput();
@@ -57,7 +43,7 @@ export async function run(): Promise<BenchRow[]> {
     rows.push({
       group: 'render',
       name,
-      value: await rate(work),
+      value: await perSecond(work, { warmUp: 5 }),
       unit: 'PDF/s',
       limit: floor,
       note: 'one core',
