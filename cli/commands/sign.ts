@@ -9,7 +9,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { parseCertificates } from '../../pki/crypto/certificate';
 import { isPkiError, PkiError } from '../../pki/errors';
 import type { ClosableSigner } from '../../pki/keys/key-object-signer';
@@ -20,6 +20,7 @@ import type { DocMdpPermissions } from '../../pki/pades/signature-field';
 import { HttpRevocationSource } from '../../pki/revocation/http-source';
 import type { HashAlgorithm } from '../../pki/signer';
 import { HttpTimestampAuthority } from '../../pki/tsa/client';
+import { EXIT_USAGE, usageErrorsExit2 } from '../usage';
 
 interface SignCliOptions {
   output: string;
@@ -53,7 +54,6 @@ interface SignCliOptions {
 }
 
 const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 /** A usage or input problem: one clear line, exit code 2. */
 class UsageError extends Error {}
@@ -234,7 +234,7 @@ async function run(input: string, options: SignCliOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('sign')
     .description('sign a PDF (PAdES B-B to B-LTA) with a software key or a PKCS#11 token')
     .argument('<in.pdf>', 'the PDF to sign')
@@ -273,20 +273,14 @@ export function register(program: Command): void {
     .option('--page <n>', 'page of the visible signature (1 = first, -1 = last; default last)')
     .option('--rect <x,y,w,h>', 'rectangle of the visible signature in points')
     .option('--no-text', 'no text lines in the visible signature')
-    .option('--max-mb <n>', 'refuse larger input files (default 50)')
-    .configureOutput({ outputError: () => undefined })
-    .exitOverride((error: CommanderError) => {
-      if (error.exitCode === 0) process.exit(0);
-      process.exitCode = EXIT_USAGE;
-      throw new Error(error.message.replace(/^error: /, ''));
-    })
-    .action(async (input: string, options: SignCliOptions) => {
-      try {
-        await run(input, options);
-      } catch (error) {
-        process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
-        if (isPkiError(error) || error instanceof UsageError) throw error;
-        throw new Error(`Signing failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
+    .option('--max-mb <n>', 'refuse larger input files (default 50)');
+  usageErrorsExit2(command).action(async (input: string, options: SignCliOptions) => {
+    try {
+      await run(input, options);
+    } catch (error) {
+      process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+      if (isPkiError(error) || error instanceof UsageError) throw error;
+      throw new Error(`Signing failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
 }

@@ -5,11 +5,12 @@
  * indeterminate, or no signature at all), 2 for unreadable input or a usage error.
  */
 import { readFileSync } from 'node:fs';
-import type { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { isPkiError } from '../../pki/errors';
 import { HttpRevocationSource } from '../../pki/revocation/http-source';
 import { readCertificateFile, TrustStore } from '../../pki/trust/store';
 import { formatVerificationSummary, verifyPdf } from '../../pki/verify';
+import { EXIT_USAGE, usageErrorsExit2 } from '../usage';
 
 interface VerifyCliOptions {
   trust: string[];
@@ -18,8 +19,6 @@ interface VerifyCliOptions {
   requireRevocation?: boolean;
   maxMb?: string;
 }
-
-const EXIT_USAGE = 2;
 
 /** A usage or input problem: one clear line, exit code 2. */
 class UnreadableInput extends Error {}
@@ -74,7 +73,7 @@ async function run(file: string, options: VerifyCliOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description('verify the signatures of a PDF (exit 0: all valid, 1: not all valid, 2: unreadable input)')
     .argument('<file>', 'the signed PDF')
@@ -82,20 +81,13 @@ export function register(program: Command): void {
     .option('--json', 'print the JSON report instead of the summary')
     .option('--no-fetch', 'use only the revocation data in the document; fetch no OCSP/CRL')
     .option('--require-revocation', 'a signature whose revocation status is unknown is not valid')
-    .option('--max-mb <n>', 'refuse larger files (default 64)')
-    // Usage errors exit with 2 like unreadable input; main.ts prints the one-line message.
-    .configureOutput({ outputError: () => undefined })
-    .exitOverride((error: CommanderError) => {
-      if (error.exitCode === 0) process.exit(0);
-      process.exitCode = EXIT_USAGE;
-      throw new Error(error.message.replace(/^error: /, ''));
-    })
-    .action(async (file: string, options: VerifyCliOptions) => {
-      try {
-        await run(file, options);
-      } catch (error) {
-        if (error instanceof UnreadableInput || isPkiError(error)) process.exitCode = EXIT_USAGE;
-        throw error;
-      }
-    });
+    .option('--max-mb <n>', 'refuse larger files (default 64)');
+  usageErrorsExit2(command).action(async (file: string, options: VerifyCliOptions) => {
+    try {
+      await run(file, options);
+    } catch (error) {
+      if (error instanceof UnreadableInput || isPkiError(error)) process.exitCode = EXIT_USAGE;
+      throw error;
+    }
+  });
 }
