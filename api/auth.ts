@@ -17,7 +17,6 @@ import { appendAudit } from '../db/audit';
 import { hashPassword, verifyPassword } from '../db/passwords';
 import { ACTOR_COLUMNS, ACTOR_JOINS, type Actor, actorFromRows, type PrincipalRow } from '../db/people';
 import { DomainError } from '../domain/errors';
-import type { Role } from '../domain/org';
 import { csrfTokenFor } from './csrf';
 import { batcherPer, LookupBatcher } from './lookup-batcher';
 import { type PreparedQuery, preparedRows } from './prepared';

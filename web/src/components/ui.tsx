@@ -368,3 +368,37 @@ export function DateInput({
     />
   );
 }
+
+/** A labelled text area in its Field, its hint and error announced; `mono` for pasted codes. */
+export function TextAreaField({
+  id,
+  label,
+  hint,
+  error,
+  required,
+  mono,
+  rows,
+  maxLength,
+  value,
+  onValue,
+}: Omit<FieldProps, 'children'> & {
+  mono?: boolean;
+  rows: number;
+  maxLength?: number;
+  value: string;
+  onValue(value: string): void;
+}) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error} required={required ?? false}>
+      <textarea
+        {...describedBy(id, hint, error)}
+        {...(mono ? { class: 'mono', spellcheck: false } : {})}
+        rows={rows}
+        required={required ?? false}
+        {...(maxLength ? { maxLength } : {})}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}

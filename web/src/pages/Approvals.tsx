@@ -11,13 +11,12 @@ import {
   Busy,
   Button,
   DocumentStatusBadge,
-  describedBy,
   ErrorBanner,
   errorFor,
   Fact,
-  Field,
   Notice,
   Section,
+  TextAreaField,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { useI18n } from '../i18n';
@@ -112,14 +111,15 @@ export function ReviewPage({ id }: { id: string }) {
                     void decide.run('approve');
                   }}
                 >
-                  <Field id="comment" label={t('comment')} hint={t('commentHint')} error={commentError}>
-                    <textarea
-                      {...describedBy('comment', t('commentHint'), commentError)}
-                      rows={4}
-                      value={comment}
-                      onInput={(e) => setComment(e.currentTarget.value)}
-                    />
-                  </Field>
+                  <TextAreaField
+                    id="comment"
+                    label={t('comment')}
+                    hint={t('commentHint')}
+                    error={commentError}
+                    rows={4}
+                    value={comment}
+                    onValue={setComment}
+                  />
                   <ErrorBanner error={decide.error} shownFields={['body.comment']} />
                   <div class="button-row">
                     <Button type="submit" busy={decide.busy} busyLabel={t('working')}>

@@ -20,6 +20,7 @@ import {
   Field,
   Notice,
   Section,
+  TextAreaField,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { useI18n } from '../i18n';
@@ -365,25 +366,26 @@ function Composer({
               </select>
             </Field>
           ) : null}
-          <Field id="doc-subject" label={t('subject')} error={fieldError('subject')} required>
-            <textarea
-              {...describedBy('doc-subject', undefined, fieldError('subject'))}
-              rows={2}
-              required
-              maxLength={500}
-              value={form.subject}
-              onInput={(e) => set('subject', e.currentTarget.value)}
-            />
-          </Field>
-          <Field id="doc-body" label={t('body')} hint={t('bodyHint')} error={fieldError('body')} required>
-            <textarea
-              {...describedBy('doc-body', t('bodyHint'), fieldError('body'))}
-              rows={12}
-              required
-              value={form.bodyText}
-              onInput={(e) => set('bodyText', e.currentTarget.value)}
-            />
-          </Field>
+          <TextAreaField
+            id="doc-subject"
+            label={t('subject')}
+            error={fieldError('subject')}
+            required
+            rows={2}
+            maxLength={500}
+            value={form.subject}
+            onValue={(v) => set('subject', v)}
+          />
+          <TextAreaField
+            id="doc-body"
+            label={t('body')}
+            hint={t('bodyHint')}
+            error={fieldError('body')}
+            required
+            rows={12}
+            value={form.bodyText}
+            onValue={(v) => set('bodyText', v)}
+          />
           <fieldset class="group">
             <legend>{t('recipients')}</legend>
             {fieldError('recipients') ? (
@@ -484,14 +486,14 @@ function Composer({
             >
               + {t('addRecipient')}
             </button>
-            <Field id="doc-note" label={t('recipientsNote')} error={fieldError('recipientsNote')}>
-              <textarea
-                {...describedBy('doc-note', undefined, fieldError('recipientsNote'))}
-                rows={2}
-                value={form.recipientsNote}
-                onInput={(e) => set('recipientsNote', e.currentTarget.value)}
-              />
-            </Field>
+            <TextAreaField
+              id="doc-note"
+              label={t('recipientsNote')}
+              error={fieldError('recipientsNote')}
+              rows={2}
+              value={form.recipientsNote}
+              onValue={(v) => set('recipientsNote', v)}
+            />
           </fieldset>
           <div class="field-row">
             <Field id="doc-signer" label={t('signer')} error={signerError}>

@@ -12,13 +12,12 @@ import {
   Busy,
   Button,
   DocumentStatusBadge,
-  describedBy,
   ErrorBanner,
   errorFor,
   Fact,
-  Field,
   Notice,
   Section,
+  TextAreaField,
   UrgencyBadge,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -299,19 +298,15 @@ function DocumentActions({ doc, onChanged }: { doc: DocumentContent; onChanged()
             void act.run(open, { reason });
           }}
         >
-          <Field
+          <TextAreaField
             id="reason"
             label={open === 'recall' ? t('recallReason') : t('cancelReason')}
             error={errorFor(act.error, 'body.reason')}
             required
-          >
-            <textarea
-              {...describedBy('reason', undefined, errorFor(act.error, 'body.reason'))}
-              rows={3}
-              value={reason}
-              onInput={(e) => setReason(e.currentTarget.value)}
-            />
-          </Field>
+            rows={3}
+            value={reason}
+            onValue={setReason}
+          />
           <Button type="submit" variant="danger" busy={act.busy}>
             {open === 'recall' ? t('recall') : t('cancelDocument')}
           </Button>

@@ -21,6 +21,7 @@ import {
   Field,
   Notice,
   Section,
+  TextAreaField,
   UrgencyBadge,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -285,19 +286,15 @@ function DeliveryActions({ delivery, onChange }: { delivery: Delivery; onChange(
             void act.run('return', { reason });
           }}
         >
-          <Field
+          <TextAreaField
             id="return-reason"
             label={t('returnReason')}
             error={errorFor(act.error, 'body.reason')}
             required
-          >
-            <textarea
-              {...describedBy('return-reason', undefined, errorFor(act.error, 'body.reason'))}
-              rows={3}
-              value={reason}
-              onInput={(e) => setReason(e.currentTarget.value)}
-            />
-          </Field>
+            rows={3}
+            value={reason}
+            onValue={setReason}
+          />
           <Button type="submit" variant="danger" busy={act.busy}>
             {t('return')}
           </Button>

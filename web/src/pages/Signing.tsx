@@ -23,6 +23,7 @@ import {
   Field,
   Notice,
   Section,
+  TextAreaField,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { useI18n } from '../i18n';
@@ -159,27 +160,25 @@ function TokenSigning({
         }}
       >
         <h3>{t('tokenStep1')}</h3>
-        <Field id="token-cert" label={t('certificate')} error={certError} required>
-          <textarea
-            {...describedBy('token-cert', undefined, certError)}
-            class="mono"
-            rows={5}
-            required
-            spellcheck={false}
-            value={certificate}
-            onInput={(e) => setCertificate(e.currentTarget.value)}
-          />
-        </Field>
-        <Field id="token-chain" label={t('chain')} error={errorFor(prepare.error, 'body.chain')}>
-          <textarea
-            {...describedBy('token-chain', undefined, errorFor(prepare.error, 'body.chain'))}
-            class="mono"
-            rows={3}
-            spellcheck={false}
-            value={chain}
-            onInput={(e) => setChain(e.currentTarget.value)}
-          />
-        </Field>
+        <TextAreaField
+          id="token-cert"
+          label={t('certificate')}
+          error={certError}
+          required
+          mono
+          rows={5}
+          value={certificate}
+          onValue={setCertificate}
+        />
+        <TextAreaField
+          id="token-chain"
+          label={t('chain')}
+          error={errorFor(prepare.error, 'body.chain')}
+          mono
+          rows={3}
+          value={chain}
+          onValue={setChain}
+        />
         <ErrorBanner error={prepare.error} shownFields={['body.certificate', 'body.chain']} />
         <Button
           type="submit"
@@ -218,17 +217,16 @@ function TokenSigning({
               <CopyButton text={prepared.toBeSigned} label={t('toBeSigned')} />
             </div>
           </div>
-          <Field id="token-value" label={t('signatureValue')} error={valueError} required>
-            <textarea
-              {...describedBy('token-value', undefined, valueError)}
-              class="mono"
-              rows={4}
-              required
-              spellcheck={false}
-              value={value}
-              onInput={(e) => setValue(e.currentTarget.value)}
-            />
-          </Field>
+          <TextAreaField
+            id="token-value"
+            label={t('signatureValue')}
+            error={valueError}
+            required
+            mono
+            rows={4}
+            value={value}
+            onValue={setValue}
+          />
           <ErrorBanner error={complete.error} shownFields={['body.signatureValue']} />
           <Button type="submit" busy={complete.busy} busyLabel={t('signing')}>
             {t('complete2')}
