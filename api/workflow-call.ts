@@ -37,7 +37,14 @@ export async function updateDocument<Ret, Arg>(
     if (error instanceof WorkflowNotFoundError)
       throw new DomainError('not_found', `no document ${documentId}`);
     const failure = applicationFailureIn(error);
-    if (failure) throw new DomainError(failure.type as DomainErrorCode, failure.message);
+    if (failure) {
+      const [field] = failure.details ?? [];
+      throw new DomainError(
+        failure.type as DomainErrorCode,
+        failure.message,
+        typeof field === 'string' ? field : undefined,
+      );
+    }
     // An Update refused for any other reason is a fault of ours, not the document's end.
     const unexplained =
       error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure;

@@ -78,12 +78,16 @@ const work = proxyActivities<LifecycleActivities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
-/** A refusal the caller sees as a clear reason, with a code the api maps to a status. */
+/**
+ * A refusal the caller sees as a clear reason, with a code the api maps to a status and,
+ * for a validation, the request field at fault (carried as the failure's one detail).
+ */
 function refuse(
   code: 'invalid_transition' | 'forbidden' | 'conflict' | 'validation',
   message: string,
+  field?: string,
 ): never {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: field ? [field] : [] });
 }
 
 function isoNow(): string {
@@ -205,17 +209,26 @@ export async function documentWorkflow(input: DocumentWorkflowInput): Promise<Do
             `version ${request.version} is stale: the draft is at version ${s.summary.version}`,
           );
         }
+        // The default chain is the chosen signer: without one there is no chain to check.
+        if (!s.content.signer) {
+          refuse(
+            'validation',
+            "choose who signs (the draft's signer) before submitting it for approval",
+            'body.signer',
+          );
+        }
         try {
           checkChain(request.chain);
         } catch (error) {
           // A DomainError is not an ApplicationFailure: uncaught it would reach the caller as
           // an unexplained failure rather than the reason.
-          if (isDomainError(error)) refuse('validation', `${error.field}: ${error.message}`);
+          if (isDomainError(error)) {
+            refuse('validation', `${error.field}: ${error.message}`, error.field && `body.${error.field}`);
+          }
           throw error;
         }
         if (request.stepDue.length !== request.chain.length)
           refuse('validation', 'one deadline per approval step');
-        if (!s.content.signer) refuse('validation', 'choose who signs before submitting');
       },
     },
   );

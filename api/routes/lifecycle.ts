@@ -150,13 +150,6 @@ const submit = defineRoute({
   async handler(input) {
     const { params, body, ctx } = input;
     const row = await documentForRole(ctx.sequelize, input.actor, params.id, DRAFTING_ROLES, 'submit it');
-    if (row.signerPersonId === null) {
-      throw new DomainError(
-        'validation',
-        "choose who signs (the draft's signer) before submitting it for approval",
-        'body.signer',
-      );
-    }
     const steps = body.approval ?? [
       {
         label: 'Lãnh đạo duyệt ký',
