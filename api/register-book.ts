@@ -6,7 +6,7 @@
  * it newest first a page at a time; the CSV and PDF exports read it oldest first, whole.
  */
 import type { Sequelize } from 'sequelize';
-import { recipientLines } from '../db/render-input';
+import { noteLines, recipientLinesOf } from '../db/render-input';
 import type { DraftContent } from '../domain/document';
 import { vietnamDate } from '../domain/time';
 import { keysetPage, type PageRequest } from './pagination';
@@ -108,31 +108,30 @@ export async function registerPage(sequelize: Sequelize, query: RegisterQuery): 
       keys,
       page: query.page,
     });
-    const items = await Promise.all(
-      page.rows.map(async (r) => ({
-        entryId: Number(r.id),
-        documentId: r.document_id,
-        status: r.status,
-        number: r.number,
-        documentDate: r.status === 'cancelled' ? null : r.document_date,
-        typeName: r.type_name,
-        subject: r.subject,
-        signer: r.signer,
-        recipients: [
-          ...(await recipientLines(sequelize, r.content?.recipients ?? [])),
-          ...(r.content?.recipientsNote ? r.content.recipientsNote.split('\n').filter((l) => l.trim()) : []),
-        ],
-        keptBy: `Lưu: Văn phòng ${query.unit.name}`,
-        copies: r.copies,
-        note:
-          r.status === 'cancelled'
-            ? `Số đã hủy${r.cancel_reason ? `: ${r.cancel_reason}` : ''}`
-            : r.status === 'reserved'
-              ? 'Số đã lấy, đang phát hành'
-              : null,
-        recordedAt: iso(r.recorded_at),
-      })),
+    const recipients = await recipientLinesOf(
+      sequelize,
+      page.rows.map((r) => r.content?.recipients ?? []),
     );
+    const items = page.rows.map((r, i) => ({
+      entryId: Number(r.id),
+      documentId: r.document_id,
+      status: r.status,
+      number: r.number,
+      documentDate: r.status === 'cancelled' ? null : r.document_date,
+      typeName: r.type_name,
+      subject: r.subject,
+      signer: r.signer,
+      recipients: [...recipients[i]!, ...noteLines(r.content?.recipientsNote)],
+      keptBy: `Lưu: Văn phòng ${query.unit.name}`,
+      copies: r.copies,
+      note:
+        r.status === 'cancelled'
+          ? `Số đã hủy${r.cancel_reason ? `: ${r.cancel_reason}` : ''}`
+          : r.status === 'reserved'
+            ? 'Số đã lấy, đang phát hành'
+            : null,
+      recordedAt: iso(r.recorded_at),
+    }));
     return { direction: 'outgoing', items, nextCursor: page.nextCursor };
   }
   const page = await keysetPage<{

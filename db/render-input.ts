@@ -47,14 +47,25 @@ export async function recipientLines(
   sequelize: Sequelize,
   specs: readonly RecipientSpec[],
 ): Promise<string[]> {
-  const units = await unitsByIds(sequelize, [...new Set(specs.map((s) => s.unitId))]);
-  return specs.map((spec) => {
-    const unit = units.get(spec.unitId);
-    const name = unit?.name ?? `đơn vị ${spec.unitId}`;
-    if (spec.kind === 'unit') return name;
-    if (spec.kind === 'members_under') return `Đảng viên trong ${name}`;
-    return `${KIND_PLURAL[spec.unitKind]} trực thuộc ${name}`;
-  });
+  const [lines] = await recipientLinesOf(sequelize, [specs]);
+  return lines!;
+}
+
+/** The "Nơi nhận" lines of many documents at once, with one read of the units they name. */
+export async function recipientLinesOf(
+  sequelize: Sequelize,
+  lists: readonly (readonly RecipientSpec[])[],
+): Promise<string[][]> {
+  const units = await unitsByIds(sequelize, [...new Set(lists.flat().map((s) => s.unitId))]);
+  return lists.map((specs) =>
+    specs.map((spec) => {
+      const unit = units.get(spec.unitId);
+      const name = unit?.name ?? `đơn vị ${spec.unitId}`;
+      if (spec.kind === 'unit') return name;
+      if (spec.kind === 'members_under') return `Đảng viên trong ${name}`;
+      return `${KIND_PLURAL[spec.unitKind]} trực thuộc ${name}`;
+    }),
+  );
 }
 
 export interface DraftToRender {
@@ -67,6 +78,11 @@ export interface DraftToRender {
   publicUrl: string;
   /** Printed in place of the signer's name while none is chosen. */
   unnamedSigner?: string;
+}
+
+/** The extra "Nơi nhận" lines typed in the draft, one per line. */
+export function noteLines(note: string | undefined): string[] {
+  return note ? note.split('\n').filter((line) => line.trim()) : [];
 }
 
 /** The renderer's input for a document's content, stored or not. */
@@ -111,7 +127,7 @@ export async function draftRenderInput(sequelize: Sequelize, draft: DraftToRende
     },
     recipients: [
       ...(await recipientLines(sequelize, content.recipients ?? [])),
-      ...(content.recipientsNote ? content.recipientsNote.split('\n').filter((l) => l.trim()) : []),
+      ...noteLines(content.recipientsNote),
     ],
     place: header.place,
     verificationUrl: `${draft.publicUrl}/v/${draft.documentId ?? NO_DOCUMENT_YET}`,
