@@ -74,9 +74,10 @@ export function ascent(name: FaceName): number {
   return face(name).font.ascent / 1000;
 }
 
+const isControl = (cp: number): boolean => cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+
 function drawable(cp: number, faces: readonly FaceName[]): boolean {
-  const control = cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
-  return !control && faces.every((f) => face(f).font.glyphId(cp) !== 0);
+  return !isControl(cp) && faces.every((f) => face(f).font.glyphId(cp) !== 0);
 }
 
 /**
@@ -96,12 +97,11 @@ export function printable(text: string, faces: readonly FaceName[] = FACES): str
 export function assertPrintable(text: string, field: string, faces: readonly FaceName[] = FACES): void {
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
-    const control = cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
-    if (control || faces.some((f) => face(f).font.glyphId(cp) === 0)) {
+    if (!drawable(cp, faces)) {
       const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
       throw new DomainError(
         'validation',
-        `${field}: the character ${control ? '' : `"${ch}" `}(${code}) cannot be printed in the document font`,
+        `${field}: the character ${isControl(cp) ? '' : `"${ch}" `}(${code}) cannot be printed in the document font`,
         field,
       );
     }
