@@ -148,6 +148,21 @@ export class Composer {
     };
   }
 
+  /**
+   * Draws on each page from page `from` (0-based) once the text is laid out, such as page
+   * numbers; text below the bottom margin there must not start a new page.
+   */
+  eachPage(from: number, draw: (index: number, count: number) => void): void {
+    const { start, count } = this.doc.bufferedPageRange();
+    for (let i = start + from; i < start + count; i++) {
+      this.doc.switchToPage(i);
+      const bottom = this.doc.page.margins.bottom;
+      this.doc.page.margins.bottom = 0;
+      draw(i - start, count);
+      this.doc.page.margins.bottom = bottom;
+    }
+  }
+
   async finish(): Promise<Uint8Array> {
     this.doc.end();
     return new Uint8Array(await this.ended);

@@ -358,21 +358,15 @@ function drawQr(c: Composer, url: string, top: number): void {
 
 /** Page numbers from page 2, bottom right, in the footer margin. */
 function drawPageNumbers(c: Composer): void {
-  const { start, count } = c.doc.bufferedPageRange();
-  for (let i = start + 1; i < start + count; i++) {
-    c.doc.switchToPage(i);
-    // Text below the bottom margin would otherwise start a new page.
-    const bottom = c.doc.page.margins.bottom;
-    c.doc.page.margins.bottom = 0;
-    const label = String(i + 1);
+  c.eachPage(1, (index) => {
+    const label = String(index + 1);
     c.line(
       label,
       TEXT.right - c.widthOf(label, S.pageNumber),
       PAGE.height - MARGIN.bottom + 5 * MM,
       S.pageNumber,
     );
-    c.doc.page.margins.bottom = bottom;
-  }
+  });
 }
 
 function round(r: Rect): Rect {

@@ -82,15 +82,9 @@ export async function renderRegisterBook(book: RegisterBook): Promise<Uint8Array
     c.block('Sổ chưa có văn bản nào.', { x: left, width: right - left }, top + 4 * MM, S.subtitle);
   }
 
-  const { start, count } = doc.bufferedPageRange();
-  for (let i = start; i < start + count; i++) {
-    doc.switchToPage(i);
-    const margin = doc.page.margins.bottom;
-    // Text below the bottom margin would otherwise start a new page.
-    doc.page.margins.bottom = 0;
-    const label = `Trang ${i - start + 1}/${count}`;
+  c.eachPage(0, (index, count) => {
+    const label = `Trang ${index + 1}/${count}`;
     c.line(label, right - c.widthOf(label, S.footer), doc.page.height - SHEET.bottom - 4 * MM, S.footer);
-    doc.page.margins.bottom = margin;
-  }
+  });
   return c.finish();
 }
