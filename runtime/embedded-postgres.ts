@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Logger } from './logger';
@@ -70,6 +70,25 @@ function serverAccount(logger: Logger): { uid: number; gid: number } | undefined
   }
 }
 
+/**
+ * Under root the server runs as `postgres`, which must be able to enter every folder above
+ * its binaries and its data folder. A folder closed to others (a `mktemp -d` clone, /root)
+ * gets the search bit for others only — entering, not listing — and says so.
+ */
+export function letServerAccountReach(target: string, logger: Logger): void {
+  const folders: string[] = [];
+  for (let folder = path.dirname(path.resolve(target)); ; folder = path.dirname(folder)) {
+    folders.unshift(folder);
+    if (folder === path.dirname(folder)) break;
+  }
+  for (const folder of folders) {
+    const { mode } = statSync(folder);
+    if (mode & 0o001) continue;
+    chmodSync(folder, (mode & 0o7777) | 0o001);
+    logger.info({ folder }, 'let the postgres account pass through this folder (o+x) to reach its files');
+  }
+}
+
 function ensureOwned(dir: string, account: { uid: number; gid: number } | undefined): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (account) chownSync(dir, account.uid, account.gid);
@@ -101,6 +120,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { dir, port, user, database, logger } = options;
   const bin = await binaries();
   const account = serverAccount(logger);
+  if (account) {
+    letServerAccountReach(bin.postgres, logger);
+    letServerAccountReach(dir, logger);
+  }
   const passwordFile = path.join(path.dirname(dir), 'postgres.password');
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     await initialise(bin, options, account, passwordFile);

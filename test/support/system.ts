@@ -4,7 +4,7 @@
  * workflows and activities, and the api on a local port. Suites call `testSystem()`;
  * the mocha root hook stops everything after the run.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,7 +72,6 @@ export async function startEphemeralSystem(
 ): Promise<EphemeralSystem> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', 'vanthu-test');
   const dir = mkdtempSync(path.join(tmpdir(), 'vanthu-test-'));
-  chmodSync(dir, 0o755); // the postgres account must reach its folder inside
   const stops: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
