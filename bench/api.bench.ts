@@ -26,7 +26,10 @@ const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 32);
 const RECIPIENTS = 400;
 /** Where the api process writes a CPU profile (`--cpu-prof`), when it is to be profiled. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
-const DOCUMENTS = 60;
+/** Enough deliveries that no acknowledgment in a run repeats one already made (a no-op). */
+const DOCUMENTS = 200;
+/** Seconds of acknowledgments before the measured ones, on deliveries of their own. */
+const WARM_UP_SECONDS = 3;
 
 interface Load {
   rate: number;
@@ -178,11 +181,12 @@ export async function run(): Promise<BenchRow[]> {
 
     const reads = await load({ url: `${base}/api/v1/documents/${created.body.id}`, headers });
     const whoAmI = await load({ url: `${base}/api/v1/session`, headers });
-    const acknowledge = (action: 'receive' | 'read', targets: readonly string[]) => {
+    const acknowledge = (action: 'receive' | 'read', targets: readonly string[], duration = SECONDS) => {
       let next = 0;
       return load({
         url: base,
         headers,
+        duration,
         requests: [
           {
             method: 'POST',
@@ -195,9 +199,13 @@ export async function run(): Promise<BenchRow[]> {
         ],
       });
     };
-    // Half the deliveries are received, the other half only read, so neither repeats the other.
-    const half = Math.floor(ids.length / 2);
-    const acks = await acknowledge('receive', ids.slice(0, half));
+    // A tenth of the deliveries warm the acknowledgment path up (the JIT, the prepared
+    // statements); of the rest, half are received and half only read, so no measured
+    // request repeats another.
+    const warm = Math.floor(ids.length / 10);
+    const half = warm + Math.floor((ids.length - warm) / 2);
+    await acknowledge('receive', ids.slice(0, warm), WARM_UP_SECONDS);
+    const acks = await acknowledge('receive', ids.slice(warm, half));
     const readAcks = await acknowledge('read', ids.slice(half));
     const [received] = await sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM delivery v JOIN document d ON d.id = v.document_id
@@ -234,7 +242,7 @@ export async function run(): Promise<BenchRow[]> {
         'POST acknowledgment (receive, numbered in the incoming register)',
         acks,
         dbLimit,
-        `; ${received!.n} of ${deliveries!.n} deliveries received`,
+        `; ${received!.n} of ${deliveries!.n} deliveries received (${warm} of them in a ${WARM_UP_SECONDS} s warm-up)`,
       ),
       p99('POST acknowledgment (receive)', acks),
       rate('POST read receipt (read)', readAcks, dbLimit),

@@ -23,7 +23,7 @@ import {
   type LockedHead,
 } from './audit';
 import { CURRENT_TERM } from './registers';
-import { rawTransaction, type Sql, type WritePart, writeTogether } from './sql';
+import { combinedWrite, rawTransaction, type Sql, type Statement, type WritePart } from './sql';
 import { type WebhookEventInput, webhookWrites } from './webhooks';
 
 export type DeliveryStatus =
@@ -184,9 +184,14 @@ export class DeliveryActionBatcher {
     });
   }
 
-  private schedule(): void {
+  /**
+   * Starts a batch when there is room: at once when the queue is full or when the actions
+   * waiting gathered while the previous batch was being written (waiting longer would only
+   * add to their time); otherwise after a short wait for company.
+   */
+  private schedule(afterBatch = false): void {
     if (this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return;
-    if (this.queue.length >= this.options.maxBatch) {
+    if (this.queue.length >= this.options.maxBatch || afterBatch) {
       this.flush();
     } else {
       this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
@@ -205,7 +210,7 @@ export class DeliveryActionBatcher {
       })
       .finally(() => {
         this.inFlight -= 1;
-        this.schedule();
+        this.schedule(true);
       });
   }
 }
@@ -255,24 +260,28 @@ type LockedRow = LockedDelivery & { receipt: ReceiptContext };
 /**
  * The transaction of one batch, in as few round trips as the data allows (each one waits
  * for an event loop that is also answering HTTP): lock and read everything; advance the
- * register counters and lock the audit chains; write everything. With BEGIN and COMMIT,
- * five round trips for any number of acknowledgments.
+ * register counters and lock the audit chains; write everything. BEGIN travels with the
+ * first and COMMIT with the last (rawTransaction): three round trips for any number of
+ * acknowledgments.
  */
 async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Promise<void> {
   const outcomes = await rawTransaction(sequelize, async (sql) => {
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
+    // The deliveries are locked first, by key and in id order; then joined to their context
+    // (a correlated lookup of each register was a scan of all registers per delivery).
     const locked = await sql<LockedRow>(
-      `SELECT d.*, u.path AS unit_path,
+      `WITH locked AS (SELECT * FROM delivery WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+       SELECT d.*, u.path AS unit_path,
               json_build_object(
                 'document', json_build_object('number', doc.number, 'type_code', doc.type_code,
                   'subject', doc.subject, 'issuer', iu.name, 'issued_at', doc.issued_at),
-                'register', (SELECT json_build_object('id', r.id, 'scheme', r.scheme, 'sequence_policy',
-                               r.sequence_policy, 'reset_policy', r.reset_policy, 'term', r.term)
-                               FROM register r WHERE r.unit_id = d.recipient_unit_id AND r.direction = 'incoming')
+                'register', CASE WHEN r.id IS NOT NULL THEN json_build_object('id', r.id, 'scheme', r.scheme,
+                  'sequence_policy', r.sequence_policy, 'reset_policy', r.reset_policy, 'term', r.term) END
               ) AS receipt
-         FROM delivery d JOIN org_unit u ON u.id = d.recipient_unit_id
+         FROM locked d JOIN org_unit u ON u.id = d.recipient_unit_id
          JOIN document doc ON doc.id = d.document_id JOIN org_unit iu ON iu.id = doc.issuing_unit_id
-        WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d`,
+         LEFT JOIN register r ON r.unit_id = d.recipient_unit_id AND r.direction = 'incoming'
+        ORDER BY d.id`,
       [ids],
     );
     const contexts = new Map<number, ReceiptContext>();
@@ -283,6 +292,7 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
       current.set(id, { ...row, id });
     }
     const changes: Change[] = [];
+    let finalWrite: Statement | null = null;
     // Each request's answer: a refusal, or the delivery as its action left it.
     const answers: Array<{ pending: Pending; shown?: LockedDelivery; change?: Change; error?: unknown }> = [];
 
@@ -327,8 +337,9 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
       const { counters, heads } = await advanceAndLock(sql, plan, auditChainsOf(changes.map(auditEntryOf)));
       const entries = plan ? assignNumbers(plan, counters) : null;
       if (entries) carryNumbers(answers, entries.numbered);
-      // And one writes everything: register entries, deliveries, webhooks, the audit entries.
-      await writeTogether(sql, [
+      // And one writes everything, sent with COMMIT: register entries, deliveries, webhooks,
+      // the audit entries.
+      finalWrite = combinedWrite([
         ...(entries ? [registerEntriesWrite(entries.rows)] : []),
         deliveriesWrite(changes),
         ...webhookWrites(changes.flatMap(webhookOf)),
@@ -336,7 +347,7 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
       ]);
     }
 
-    return answers;
+    return { result: answers, finalWrite };
   });
   for (const { pending, shown, change, error } of outcomes) {
     if (error) pending.reject(error);
@@ -599,22 +610,34 @@ const WRITTEN: ReadonlyArray<[keyof LockedDelivery, string]> = [
   ['recall_confirmed_by', 'int'],
 ];
 
-/** Every changed delivery, as its final row in the batch. */
+/**
+ * Every changed delivery, as its final row in the batch; only the columns some action of
+ * the batch changed (a receipt sets four of sixteen), each parameter being an array the
+ * server parses.
+ */
 function deliveriesWrite(changes: readonly Change[]): WritePart {
+  const first = new Map<number, LockedDelivery>();
   const final = new Map<number, LockedDelivery>();
-  for (const change of changes) final.set(change.after.id, change.after);
+  for (const change of changes) {
+    if (!first.has(change.before.id)) first.set(change.before.id, change.before);
+    final.set(change.after.id, change.after);
+  }
   const rows = [...final.values()];
+  // Unchanged values are the very values read under the lock, so identity tells.
+  const columns = WRITTEN.filter(([column]) => rows.some((r) => r[column] !== first.get(r.id)![column]));
   return (p) =>
-    `UPDATE delivery SET ${WRITTEN.map(([column]) => `${column} = v.${column}`).join(', ')}
+    `UPDATE delivery SET ${columns.map(([column]) => `${column} = v.${column}`).join(', ')}
        FROM unnest(${p.add(
          rows.map((r) => r.id),
          'bigint[]',
-       )}, ${WRITTEN.map(([column, type]) =>
-         p.add(
-           rows.map((r) => r[column]),
-           `${type}[]`,
-         ),
-       ).join(', ')}) AS v(id, ${WRITTEN.map(([column]) => column).join(', ')})
+       )}, ${columns
+         .map(([column, type]) =>
+           p.add(
+             rows.map((r) => r[column]),
+             `${type}[]`,
+           ),
+         )
+         .join(', ')}) AS v(id, ${columns.map(([column]) => column).join(', ')})
       WHERE delivery.id = v.id`;
 }
 
