@@ -1,5 +1,4 @@
 /** Reading people with the roles they hold and where those units sit in the tree. */
-import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Role } from '../domain/org';
 
 export interface HeldRole {
@@ -54,12 +53,4 @@ export function actorFromRows(rows: readonly PrincipalRow[]): Actor | null {
         title: r.title,
       })),
   };
-}
-
-export async function loadActor(sequelize: Sequelize, personId: number): Promise<Actor | null> {
-  const rows = await sequelize.query<PrincipalRow>(
-    `SELECT ${ACTOR_COLUMNS} FROM person p ${ACTOR_JOINS} WHERE p.id = :personId AND p.active`,
-    { replacements: { personId }, type: QueryTypes.SELECT },
-  );
-  return actorFromRows(rows);
 }

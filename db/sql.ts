@@ -62,18 +62,18 @@ export async function rawTransaction<T>(
   const client = (await manager.getConnection({ type: 'write' })) as PipelinedClient;
   const socket = client.connection.stream;
   const sent: Array<Promise<unknown>> = [];
-  const statements = sqlOn(client);
-  const sql: Sql = <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
-    const statement = statements<R>(text, values);
+  const send = <R>(statement: Promise<R>): Promise<R> => {
     sent.push(statement);
     // Observed below, after COMMIT; a step that awaits it sees the failure itself.
     statement.catch(() => undefined);
     return statement;
   };
+  const statements = sqlOn(client);
+  const sql: Sql = (text, values) => send(statements(text, values));
   client.pipeline = true;
   try {
     socket.cork();
-    sent.push(client.query('BEGIN'));
+    send(client.query('BEGIN'));
     // `work` sends its first statement before its first await, into the corked socket.
     const working = work(sql);
     socket.uncork();

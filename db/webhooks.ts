@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { type Sql, sqlIn, type WritePart, writeTogether } from './sql';
+import type { WritePart } from './sql';
 
 export const WEBHOOK_EVENTS = [
   'document.issued',
@@ -236,24 +236,8 @@ export async function markDispatched(sequelize: Sequelize, ids: readonly string[
 
 /**
  * Many events in one statement (acknowledgments arrive by the thousand): each event once by
- * its idempotency key, and one delivery per matching subscription.
- */
-export async function enqueueWebhooks(
-  _sequelize: Sequelize,
-  transaction: Transaction,
-  events: readonly WebhookEventInput[],
-): Promise<void> {
-  await enqueueWebhooksWith(sqlIn(transaction), events);
-}
-
-/** enqueueWebhooks on the statements of a transaction already open. */
-export async function enqueueWebhooksWith(sql: Sql, events: readonly WebhookEventInput[]): Promise<void> {
-  await writeTogether(sql, webhookWrites(events));
-}
-
-/**
- * The events and one delivery per matching subscription (a subscription of the unit or
- * above it), as writes to combine with others (see writeTogether).
+ * its idempotency key, and one delivery per matching subscription (a subscription of the
+ * unit or above it), as writes to combine with others (see combinedWrite).
  */
 export function webhookWrites(events: readonly WebhookEventInput[]): WritePart[] {
   if (events.length === 0) return [];

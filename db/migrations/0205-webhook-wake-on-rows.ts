@@ -6,34 +6,26 @@
  */
 import type { Migration } from '../migrate';
 
-export const up: Migration = async ({ context }) => {
-  const sql = (text: string) => context.sequelize.query(text);
+/** The statement trigger that wakes the dispatcher: on inserted rows only, or on every insert. */
+async function installWake(sql: (text: string) => Promise<unknown>, onRowsOnly: boolean): Promise<void> {
   await sql('DROP TRIGGER webhook_delivery_inserted ON webhook_delivery');
+  const notify = "PERFORM pg_notify('vanthu_webhooks', '');";
   await sql(`
     CREATE OR REPLACE FUNCTION webhook_delivery_wake() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF EXISTS (SELECT 1 FROM inserted) THEN
-        PERFORM pg_notify('vanthu_webhooks', '');
-      END IF;
+      ${onRowsOnly ? `IF EXISTS (SELECT 1 FROM inserted) THEN ${notify} END IF;` : notify}
       RETURN NULL;
     END $$`);
   await sql(`
     CREATE TRIGGER webhook_delivery_inserted
-      AFTER INSERT ON webhook_delivery REFERENCING NEW TABLE AS inserted
+      AFTER INSERT ON webhook_delivery ${onRowsOnly ? 'REFERENCING NEW TABLE AS inserted' : ''}
       FOR EACH STATEMENT EXECUTE FUNCTION webhook_delivery_wake()`);
+}
+
+export const up: Migration = async ({ context }) => {
+  await installWake((text) => context.sequelize.query(text), true);
 };
 
 export const down: Migration = async ({ context }) => {
-  const sql = (text: string) => context.sequelize.query(text);
-  await sql('DROP TRIGGER webhook_delivery_inserted ON webhook_delivery');
-  await sql(`
-    CREATE OR REPLACE FUNCTION webhook_delivery_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('vanthu_webhooks', '');
-      RETURN NULL;
-    END $$`);
-  await sql(`
-    CREATE TRIGGER webhook_delivery_inserted
-      AFTER INSERT ON webhook_delivery
-      FOR EACH STATEMENT EXECUTE FUNCTION webhook_delivery_wake()`);
+  await installWake((text) => context.sequelize.query(text), false);
 };

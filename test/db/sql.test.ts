@@ -21,6 +21,9 @@ describe('db: pipelined transactions', function () {
     await system.sequelize.query('DROP TABLE IF EXISTS test_pipeline');
   });
 
+  const refused = () => {
+    throw new Error('the transaction should have been refused');
+  };
   const rows = () =>
     system.sequelize.query<{ id: number; note: string }>('SELECT id, note FROM test_pipeline ORDER BY id', {
       type: QueryTypes.SELECT,
@@ -45,35 +48,25 @@ describe('db: pipelined transactions', function () {
 
   it('writes nothing when the final write fails, and says why (COMMIT alone would report a rollback)', async () => {
     await system.sequelize.query('TRUNCATE test_pipeline');
-    let failure: unknown;
-    try {
-      await rawTransaction(system.sequelize, async (sql) => {
-        await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'kept only if all commit']);
-        // A duplicate key: fails on the server after COMMIT is already on its way.
-        return {
-          result: null,
-          finalWrite: { text: 'INSERT INTO test_pipeline VALUES ($1, $2)', values: [1, 'again'] },
-        };
-      });
-    } catch (error) {
-      failure = error;
-    }
+    const failure = await rawTransaction(system.sequelize, async (sql) => {
+      await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'kept only if all commit']);
+      // A duplicate key: fails on the server after COMMIT is already on its way.
+      return {
+        result: null,
+        finalWrite: { text: 'INSERT INTO test_pipeline VALUES ($1, $2)', values: [1, 'again'] },
+      };
+    }).then(refused, (error: unknown) => error);
     expect((failure as { code?: string }).code).to.equal('23505');
     expect(await rows()).to.deep.equal([]);
   });
 
   it('writes nothing when a step fails and the work gives up', async () => {
     await system.sequelize.query('TRUNCATE test_pipeline');
-    let failure: unknown;
-    try {
-      await rawTransaction(system.sequelize, async (sql) => {
-        await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'first']);
-        await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'duplicate']);
-        return { result: null };
-      });
-    } catch (error) {
-      failure = error;
-    }
+    const failure = await rawTransaction(system.sequelize, async (sql) => {
+      await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'first']);
+      await sql('INSERT INTO test_pipeline VALUES ($1, $2)', [1, 'duplicate']);
+      return { result: null };
+    }).then(refused, (error: unknown) => error);
     expect((failure as { code?: string }).code).to.equal('23505');
     expect(await rows()).to.deep.equal([]);
     // The connection went back to the pool clean: the next transaction works.

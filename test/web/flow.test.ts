@@ -11,29 +11,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { QueryTypes } from 'sequelize';
 import { ApiClient } from '../support/http';
 import { expectOk } from '../support/lifecycle';
-import { type TestSystem, testSystem } from '../support/system';
-import {
-  fitsWidth,
-  launchChromium,
-  newPerson,
-  type Person,
-  PHONE,
-  screenshot,
-  signIn,
-  unlabelledControls,
-} from './browser';
-import { ensureWebBuilt } from './build-web';
-
-/** dd/mm/yyyy of a day `days` from now, in Vietnam. */
-function dayFromNow(days: number): string {
-  const at = new Date(Date.now() + days * 86_400_000 + 7 * 3_600_000);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear()}`;
-}
+import { fitsWidth, type Person, PHONE, screenshot, signIn, unlabelledControls } from './browser';
+import { browserSuite, vietnamDay } from './suite';
 
 /** How many dark pixels the canvases inside `selector` hold: a drawn page has thousands. */
 function inkOn(page: Page, selector: string): Promise<number> {
@@ -50,34 +33,14 @@ function inkOn(page: Page, selector: string): Promise<number> {
 
 describe('web: a directive from draft to a branch’s completion, through the pages', function () {
   this.timeout(180_000);
-  let system: TestSystem;
-  let browser: Browser;
-  const people: Person[] = [];
+  const web = browserSuite();
   // Unique, long and Vietnamese: it must wrap, not widen the page.
   const subject = `Về tăng cường công tác chuyển đổi số, bảo đảm an toàn thông tin trong các cơ quan Đảng và hệ thống chính trị thành phố (${randomUUID().slice(0, 8)})`;
   let documentId = '';
   let number = '';
 
-  before(async function () {
-    this.timeout(300_000);
-    await ensureWebBuilt();
-    system = await testSystem();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    for (const person of people) await person.context.close().catch(() => undefined);
-    await browser?.close();
-  });
-
-  afterEach(function () {
-    const problems = people.flatMap((p) => p.problems.splice(0));
-    if (this.currentTest?.state === 'passed') expect(problems, problems.join('\n')).to.deep.equal([]);
-  });
-
   async function person(username: string, viewport?: { width: number; height: number }): Promise<Person> {
-    const p = await newPerson(browser, system.baseUrl, viewport);
-    people.push(p);
+    const p = await web.person(viewport);
     await signIn(p, username);
     return p;
   }
@@ -111,7 +74,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     await second.getByRole('button', { name: 'Xem đơn vị trực thuộc: Quận ủy Hoàn Kiếm' }).click();
     await second.getByRole('button', { name: 'Chọn đơn vị này: Đảng ủy phường Tràng Tiền' }).click();
     await second.getByText('Đơn vị đã chọn: Đảng ủy phường Tràng Tiền').waitFor();
-    await page.getByLabel('Hạn trả lời của nơi nhận').fill(dayFromNow(7));
+    await page.getByLabel('Hạn trả lời của nơi nhận').fill(vietnamDay(7).date);
     await page.locator('#doc-signer option', { hasText: 'Bí thư' }).first().waitFor({ state: 'attached' });
     expect(await page.locator('#doc-signer option:checked').textContent()).to.match(/— Bí thư$/);
     await page.locator('#preview canvas.pdf-page').first().waitFor();
@@ -137,7 +100,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
 
     // Meanwhile the same draft is changed elsewhere: saving over it is refused, and the
     // page says so instead of overwriting; reloading shows the newer version.
-    const elsewhere = await new ApiClient(system.baseUrl).signIn('chuyenvien.tu');
+    const elsewhere = await new ApiClient(web.system.baseUrl).signIn('chuyenvien.tu');
     const read = await elsewhere.get<{ content: Record<string, unknown> & { body: unknown[] } }>(
       `/api/v1/documents/${documentId}/content`,
     );
@@ -220,7 +183,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     await page.waitForURL(`**/documents/${documentId}/progress`);
     // Every branch of the city got it: districts, then wards, then branches. (The people of
     // Tràng Tiền act here; other suites count on Phúc Xá's registers for themselves.)
-    const [branches] = await system.sequelize.query<{ n: number }>(
+    const [branches] = await web.system.sequelize.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM org_unit WHERE kind = 'branch'",
       { type: QueryTypes.SELECT },
     );
@@ -256,8 +219,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
   it('the branch secretary, on a phone, receives it and completes it', async () => {
     // Signed in with the keyboard alone: the page puts the focus on its heading, Tab
     // reaches the user name, Tab the password, Enter signs in.
-    const secretary = await newPerson(browser, system.baseUrl, PHONE);
-    people.push(secretary);
+    const secretary = await web.person(PHONE);
     const { page } = secretary;
     await page.goto('/inbox');
     await page.waitForURL(/\/sign-in\?next=%2Finbox/);
@@ -303,7 +265,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
   });
 
   it('the dispatch shows the completion, the signature panel two valid signatures, and English on request', async () => {
-    const clerk = people[2]!;
+    const clerk = web.people[2]!;
     const { page } = clerk;
     await page.goto(`/documents/${documentId}/progress`);
     await page.locator('#summary').getByRole('progressbar', { name: 'Hoàn thành' }).first().waitFor();
@@ -345,7 +307,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
 
   it('marks it overdue in the inbox of a branch that has not finished, and counts it in the dispatch', async () => {
     // The deadline passes (moved into the past in the read model, as time would).
-    await system.sequelize.query(
+    await web.system.sequelize.query(
       `UPDATE document SET response_due = now() - interval '1 hour' WHERE id = $1`,
       {
         bind: [documentId],
@@ -358,7 +320,7 @@ describe('web: a directive from draft to a branch’s completion, through the pa
     expect(await row.getAttribute('class')).to.include('overdue');
     await row.getByText('Quá hạn').waitFor();
 
-    const clerk = people[2]!;
+    const clerk = web.people[2]!;
     await clerk.page.goto(`/documents/${documentId}/progress`);
     const overdue = clerk.page.locator('#overdue');
     await overdue.getByText('Chi bộ Tổ dân phố số 2').first().waitFor();

@@ -7,24 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { QueryTypes } from 'sequelize';
 import { type StoredKey, withStoredKey } from '../../api/signing';
 import { DEMO_PASSWORD } from '../../db/seed';
 import { ApiClient } from '../support/http';
 import { expectOk, type Office, officeOf, unitId, waitForStatus } from '../support/lifecycle';
-import { type TestSystem, testSystem } from '../support/system';
-import {
-  fitsWidth,
-  launchChromium,
-  newPerson,
-  type Person,
-  PHONE,
-  screenshot,
-  signIn,
-  unlabelledControls,
-} from './browser';
-import { ensureWebBuilt } from './build-web';
+import type { TestSystem } from '../support/system';
+import { fitsWidth, PHONE, screenshot, signIn, unlabelledControls } from './browser';
+import { browserSuite } from './suite';
 
 async function keyOf(system: TestSystem, where: string, id: number): Promise<StoredKey> {
   const [key] = await system.sequelize.query<StoredKey>(
@@ -46,40 +36,18 @@ async function tokenSigns(key: StoredKey, toBeSigned: string): Promise<string> {
 
 describe('web: token signing, public verification, first sign-in', function () {
   this.timeout(180_000);
-  let system: TestSystem;
-  let browser: Browser;
+  const web = browserSuite();
   let office: Office;
-  const people: Person[] = [];
   const subject = `Thông báo lịch tiếp công dân của Thường trực Quận ủy quý IV (${randomUUID().slice(0, 8)})`;
   let documentId = '';
   let issuedPdf: Uint8Array;
 
-  before(async function () {
-    this.timeout(300_000);
-    await ensureWebBuilt();
-    system = await testSystem();
-    browser = await launchChromium();
-    office = await officeOf(system, 'hoankiem');
+  before(async () => {
+    office = await officeOf(web.system, 'hoankiem');
   });
-
-  after(async () => {
-    for (const person of people) await person.context.close().catch(() => undefined);
-    await browser?.close();
-  });
-
-  afterEach(function () {
-    const problems = people.flatMap((p) => p.problems.splice(0));
-    if (this.currentTest?.state === 'passed') expect(problems, problems.join('\n')).to.deep.equal([]);
-  });
-
-  async function person(viewport?: { width: number; height: number }): Promise<Person> {
-    const p = await newPerson(browser, system.baseUrl, viewport);
-    people.push(p);
-    return p;
-  }
 
   it('the leader signs and the clerk seals with a token, in two steps each', async () => {
-    const district = await unitId(system, 'Quận ủy Hoàn Kiếm');
+    const district = await unitId(web.system, 'Quận ủy Hoàn Kiếm');
     const created = expectOk(
       await office.drafter.post<{ id: string }>('/api/v1/documents', {
         type: 'TB',
@@ -100,8 +68,8 @@ describe('web: token signing, public verification, first sign-in', function () {
       'approve',
     );
 
-    const leaderKey = await keyOf(system, 'person_id', office.signerId);
-    const leader = await person();
+    const leaderKey = await keyOf(web.system, 'person_id', office.signerId);
+    const leader = await web.person();
     await signIn(leader, 'bithu.hoankiem');
     const { page } = leader;
     await page.goto(`/documents/${documentId}/sign`);
@@ -124,8 +92,8 @@ describe('web: token signing, public verification, first sign-in', function () {
     await page.getByRole('button', { name: 'Hoàn tất ký' }).click();
     await page.getByText('Đã ký văn bản.').waitFor({ timeout: 60_000 });
 
-    const sealKey = await keyOf(system, 'unit_id', await unitId(system, 'Quận ủy Hoàn Kiếm'));
-    const clerk = await person();
+    const sealKey = await keyOf(web.system, 'unit_id', await unitId(web.system, 'Quận ủy Hoàn Kiếm'));
+    const clerk = await web.person();
     await signIn(clerk, 'vanthu.hoankiem');
     await clerk.page.goto(`/documents/${documentId}/issue`);
     await clerk.page.getByText('Đóng dấu bằng USB token (hai bước)').click();
@@ -147,7 +115,7 @@ describe('web: token signing, public verification, first sign-in', function () {
   });
 
   it('the public verify page judges the issued PDF valid and a tampered copy invalid, without signing in', async () => {
-    const anyone = await person();
+    const anyone = await web.person();
     const { page } = anyone;
     await page.goto('/verify');
     await page.getByRole('heading', { name: 'Xác thực chữ ký số của văn bản PDF' }).waitFor();
@@ -185,7 +153,7 @@ describe('web: token signing, public verification, first sign-in', function () {
   });
 
   it('the page the QR code opens shows the issued document and its signatures, on a phone, without signing in', async () => {
-    const anyone = await person(PHONE);
+    const anyone = await web.person(PHONE);
     const { page } = anyone;
     await page.goto(`/v/${documentId}`);
     await page.getByText(subject).waitFor();
@@ -203,23 +171,23 @@ describe('web: token signing, public verification, first sign-in', function () {
 
   it('a new account signs in the first time with its activation code; a signed-out visitor is sent to sign in and back', async () => {
     const username = `dangvien.moi.${randomUUID().slice(0, 6)}`;
-    const [row] = await system.sequelize.query<{ id: number }>(
+    const [row] = await web.system.sequelize.query<{ id: number }>(
       `INSERT INTO person (username, full_name, home_unit_id)
        VALUES ($1, 'Lê Thị Mới', (SELECT id FROM org_unit WHERE name = 'Quận ủy Hoàn Kiếm')) RETURNING id`,
       { bind: [username], type: QueryTypes.SELECT },
     );
-    await system.sequelize.query(
+    await web.system.sequelize.query(
       `INSERT INTO role_assignment (person_id, unit_id, role, title)
        VALUES ($1, (SELECT id FROM org_unit WHERE name = 'Quận ủy Hoàn Kiếm'), 'drafter', 'Chuyên viên')`,
       { bind: [row!.id] },
     );
-    const admin = await new ApiClient(system.baseUrl).signIn('quantri');
+    const admin = await new ApiClient(web.system.baseUrl).signIn('quantri');
     const { code } = expectOk(
       await admin.post<{ code: string }>(`/api/v1/admin/people/${row!.id}/activation-code`, {}),
       'activation code',
     );
 
-    const newcomer = await person();
+    const newcomer = await web.person();
     const { page } = newcomer;
     await page.goto(`/documents/${documentId}`);
     await page.waitForURL(/\/sign-in\?next=/);
@@ -238,8 +206,8 @@ describe('web: token signing, public verification, first sign-in', function () {
     await page.getByRole('heading', { name: new RegExp(subject.slice(0, 30)) }).waitFor();
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
     await page.waitForURL(/\/sign-in/);
-    expect((await new ApiClient(system.baseUrl).signIn(username, 'một mật khẩu mới đủ dài')).csrf).to.be.a(
-      'string',
-    );
+    expect(
+      (await new ApiClient(web.system.baseUrl).signIn(username, 'một mật khẩu mới đủ dài')).csrf,
+    ).to.be.a('string');
   });
 });

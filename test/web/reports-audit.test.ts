@@ -5,48 +5,16 @@
  * says what the api's verification says.
  */
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { ApiClient } from '../support/http';
-import { type TestSystem, testSystem } from '../support/system';
-import { launchChromium, newPerson, type Person, screenshot, signIn, unlabelledControls } from './browser';
-import { ensureWebBuilt } from './build-web';
-
-/** dd/mm/yyyy and YYYY-MM of a day `days` from now, in Vietnam. */
-function vietnamDay(days: number): { date: string; period: string } {
-  const at = new Date(Date.now() + days * 86_400_000 + 7 * 3_600_000);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return {
-    date: `${two(at.getUTCDate())}/${two(at.getUTCMonth() + 1)}/${at.getUTCFullYear()}`,
-    period: `${at.getUTCFullYear()}-${two(at.getUTCMonth() + 1)}`,
-  };
-}
+import { screenshot, signIn, unlabelledControls } from './browser';
+import { browserSuite, vietnamDay } from './suite';
 
 describe('web: report requests and the audit trail', function () {
   this.timeout(120_000);
-  let system: TestSystem;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    await ensureWebBuilt();
-    system = await testSystem();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    for (const person of people) await person.context.close().catch(() => undefined);
-    await browser?.close();
-  });
-
-  afterEach(function () {
-    const problems = people.flatMap((p) => p.problems.splice(0));
-    if (this.currentTest?.state === 'passed') expect(problems, problems.join('\n')).to.deep.equal([]);
-  });
+  const web = browserSuite();
 
   it('the clerk requests a report from every branch and reads compliance by district', async () => {
-    const clerk = await newPerson(browser, system.baseUrl);
-    people.push(clerk);
+    const clerk = await web.person();
     await signIn(clerk, 'vanthu.tu');
     const { page } = clerk;
     await page.getByRole('link', { name: 'Báo cáo' }).click();
@@ -81,8 +49,7 @@ describe('web: report requests and the audit trail', function () {
   });
 
   it('the auditor reads the trail and verifies it; the page says what the api says', async () => {
-    const auditor = await newPerson(browser, system.baseUrl);
-    people.push(auditor);
+    const auditor = await web.person();
     await signIn(auditor, 'kiemtra.tu');
     const { page } = auditor;
     await page.getByRole('link', { name: 'Nhật ký kiểm tra' }).click();
@@ -91,7 +58,7 @@ describe('web: report requests and the audit trail', function () {
     await page.getByRole('button', { name: 'Kiểm tra tính toàn vẹn của nhật ký' }).click();
     const verdict = page.locator('[data-audit]');
     await verdict.waitFor({ timeout: 60_000 });
-    const api = await new ApiClient(system.baseUrl).signIn('kiemtra.tu');
+    const api = await new ApiClient(web.system.baseUrl).signIn('kiemtra.tu');
     const report = (await api.get<{ intact: boolean }>('/api/v1/audit/verify')).body;
     expect(await verdict.getAttribute('data-audit')).to.equal(report.intact ? 'intact' : 'broken');
     await screenshot(page, 'audit');
