@@ -6,15 +6,17 @@
  */
 import type { Sequelize, Transaction } from 'sequelize';
 import { type AuditFields, auditChainFor, auditEntryHash } from '../domain/audit-chain';
-import { type Sql, sqlIn, type WritePart, writeTogether } from './sql';
+import { type Column, type Sql, sqlIn, type WritePart, writeTogether } from './sql';
 
 export type AuditEntry = Omit<AuditFields, 'seq' | 'at' | 'chain'> & {
   at?: Date;
   /** Spreads entries of one document over the chains (see auditChainFor). */
   chainKey?: string;
+  /** The chain itself, when the writer chose it (see auditChainFor). */
+  chain?: number;
 };
 
-const COLUMNS: ReadonlyArray<[string, string]> = [
+const COLUMNS: readonly Column[] = [
   ['chain', 'smallint'],
   ['seq', 'bigint'],
   ['at', 'timestamptz'],
@@ -28,6 +30,12 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['idempotency_key', 'text'],
   ['prev_hash', 'char(64)'],
   ['hash', 'char(64)'],
+];
+
+const HEAD_COLUMNS: readonly Column[] = [
+  ['chain', 'smallint'],
+  ['seq', 'bigint'],
+  ['hash', 'text'],
 ];
 
 export interface LockedHead {
@@ -96,7 +104,7 @@ export function chainedAuditWrites(
         fields.action,
         fields.documentId,
         fields.versionSha256,
-        JSON.stringify(fields.detail),
+        fields.detail,
         fields.idempotencyKey,
         prevHash,
         hash,
@@ -105,29 +113,18 @@ export function chainedAuditWrites(
     }
     advanced.push({ chain, seq, hash: prevHash });
   }
-  // Column arrays through unnest: one statement text whatever the number of entries.
+  // Rows as one parameter: one statement text whatever the number of entries.
+  const names = COLUMNS.map(([name]) => name).join(', ');
   return [
     (p) =>
       `UPDATE audit_chain_head h SET seq = v.seq, hash = v.hash
-         FROM unnest(${p.add(
-           advanced.map((a) => a.chain),
-           'smallint[]',
-         )}, ${p.add(
-           advanced.map((a) => a.seq),
-           'bigint[]',
-         )}, ${p.add(
-           advanced.map((a) => a.hash),
-           'text[]',
-         )}) AS v(chain, seq, hash)
+         FROM ${p.addRows(
+           advanced.map((a) => [a.chain, a.seq, a.hash]),
+           HEAD_COLUMNS,
+           'v',
+         )}
         WHERE h.chain = v.chain`,
-    (p) =>
-      `INSERT INTO audit_event (${COLUMNS.map(([name]) => name).join(', ')})
-       SELECT * FROM unnest(${COLUMNS.map(([, type], i) =>
-         p.add(
-           rows.map((row) => row[i]),
-           `${type}[]`,
-         ),
-       ).join(', ')})`,
+    (p) => `INSERT INTO audit_event (${names}) SELECT ${names} FROM ${p.addRows(rows, COLUMNS, 'e')}`,
   ];
 }
 

@@ -3,7 +3,7 @@
  * signal). Thousands of branches acknowledge one directive within seconds, so actions are
  * applied in small batches: the requests that arrive within a few milliseconds share one
  * transaction — one lock of their deliveries (in id order), one advance of each register
- * counter, one insert of their register entries, one append to the audit chains, one
+ * counter, one insert of their register entries, one append to an audit chain, one
  * webhook insert — and each request still gets its own answer or refusal. Repeating an
  * action that already happened changes nothing and answers the same.
  *
@@ -12,18 +12,13 @@
  *   recalled by the sender: frozen, and the recipient confirms.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { AUDIT_CHAINS } from '../domain/audit-chain';
 import { DomainError } from '../domain/errors';
 import { type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
-import {
-  type AuditEntry,
-  auditChainsOf,
-  chainedAuditWrites,
-  LOCK_AUDIT_HEADS,
-  type LockedHead,
-} from './audit';
+import { type AuditEntry, chainedAuditWrites, LOCK_AUDIT_HEADS, type LockedHead } from './audit';
 import { CURRENT_TERM } from './registers';
-import { combinedWrite, rawTransaction, type Sql, type Statement, type WritePart } from './sql';
+import { type Column, combinedWrite, rawTransaction, type Sql, type Statement, type WritePart } from './sql';
 import { type WebhookEventInput, webhookWrites } from './webhooks';
 
 export type DeliveryStatus =
@@ -171,6 +166,8 @@ export class DeliveryActionBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The audit chains the batches in flight append to. */
+  private readonly chainsInUse = new Set<number>();
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -204,14 +201,30 @@ export class DeliveryActionBatcher {
     const batch = this.queue.splice(0, this.options.maxBatch);
     if (batch.length === 0) return;
     this.inFlight += 1;
-    writeBatch(this.sequelize, batch)
+    const chain = this.freeChain();
+    this.chainsInUse.add(chain);
+    writeBatch(this.sequelize, batch, chain)
       .catch((error: unknown) => {
         for (const pending of batch) pending.reject(error);
       })
       .finally(() => {
         this.inFlight -= 1;
+        this.chainsInUse.delete(chain);
         this.schedule(true);
       });
+  }
+
+  /**
+   * A batch appends all its audit entries to one chain: one head to lock and advance
+   * instead of one per recipient unit. Batches in flight together take different chains,
+   * so they never queue behind each other's head; the choice is random so that other
+   * writers (and other api processes) seldom meet it either.
+   */
+  private freeChain(): number {
+    const free = Array.from({ length: AUDIT_CHAINS }, (_, chain) => chain).filter(
+      (chain) => !this.chainsInUse.has(chain),
+    );
+    return free[Math.floor(Math.random() * free.length)]!;
   }
 }
 
@@ -260,32 +273,36 @@ type LockedRow = LockedDelivery & { receipt: ReceiptContext };
 /**
  * The transaction of one batch, in as few round trips as the data allows (each one waits
  * for an event loop that is also answering HTTP): lock and read everything; advance the
- * register counters and lock the audit chains; write everything. BEGIN travels with the
- * first and COMMIT with the last (rawTransaction): three round trips for any number of
- * acknowledgments.
+ * register counters and lock the head of the batch's audit chain; write everything.
+ * BEGIN travels with the first and COMMIT with the last (rawTransaction): three round
+ * trips for any number of acknowledgments.
  */
-async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Promise<void> {
+async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain: number): Promise<void> {
   const outcomes = await rawTransaction(sequelize, async (sql) => {
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
-    // The deliveries are locked first, by key and in id order; then each one's context is
-    // looked up by key (LIMIT 1 keeps the planner from joining the batch to whole tables:
-    // with a city's 16,000 units, a hash join scanned them all for every batch).
+    // The deliveries are locked first, by key and in id order. Their context is then read
+    // once per distinct unit, document and register (MATERIALIZED: each table probed once
+    // with the batch's keys). Per-row lookups made the planner rescan small tables once per
+    // delivery, and joining the batch to whole tables hash-joined a city's 16,000 units.
     const locked = await sql<LockedRow>(
-      `WITH locked AS (SELECT * FROM delivery WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
-       SELECT d.*, u.path AS unit_path,
-              json_build_object(
-                'document', json_build_object('number', doc.number, 'type_code', doc.type_code,
-                  'subject', doc.subject, 'issuer', doc.issuer, 'issued_at', doc.issued_at),
-                'register', r.register
-              ) AS receipt
+      `WITH locked AS (SELECT * FROM delivery WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE),
+       units AS MATERIALIZED (SELECT id, path FROM org_unit
+                  WHERE id = ANY (ARRAY(SELECT DISTINCT recipient_unit_id FROM locked))),
+       documents AS MATERIALIZED (
+         SELECT x.id, json_build_object('number', x.number, 'type_code', x.type_code, 'subject', x.subject,
+                                        'issuer', iu.name, 'issued_at', x.issued_at) AS document
+           FROM document x JOIN org_unit iu ON iu.id = x.issuing_unit_id
+          WHERE x.id = ANY (ARRAY(SELECT DISTINCT document_id FROM locked))),
+       registers AS MATERIALIZED (
+         SELECT unit_id, json_build_object('id', id, 'scheme', scheme, 'sequence_policy', sequence_policy,
+                                           'reset_policy', reset_policy, 'term', term) AS register
+           FROM register
+          WHERE direction = 'incoming' AND unit_id = ANY (ARRAY(SELECT DISTINCT recipient_unit_id FROM locked)))
+       SELECT d.*, u.path AS unit_path, json_build_object('document', doc.document, 'register', r.register) AS receipt
          FROM locked d
-         CROSS JOIN LATERAL (SELECT path FROM org_unit WHERE id = d.recipient_unit_id LIMIT 1) u
-         CROSS JOIN LATERAL (SELECT x.number, x.type_code, x.subject, x.issued_at, iu.name AS issuer
-                               FROM document x JOIN org_unit iu ON iu.id = x.issuing_unit_id
-                              WHERE x.id = d.document_id LIMIT 1) doc
-         LEFT JOIN LATERAL (SELECT json_build_object('id', id, 'scheme', scheme, 'sequence_policy', sequence_policy,
-                                     'reset_policy', reset_policy, 'term', term) AS register
-                              FROM register WHERE unit_id = d.recipient_unit_id AND direction = 'incoming' LIMIT 1) r ON true
+         JOIN units u ON u.id = d.recipient_unit_id
+         JOIN documents doc ON doc.id = d.document_id
+         LEFT JOIN registers r ON r.unit_id = d.recipient_unit_id
         ORDER BY d.id`,
       [ids],
     );
@@ -338,8 +355,8 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
       const receipts = changes.filter((c) => c.pending.input.action === 'receive');
       await openRegisters(sql, receipts, contexts);
       const plan = planReceipts(receipts, contexts);
-      // One round trip takes the numbers and locks the audit chains the batch writes to.
-      const { counters, heads } = await advanceAndLock(sql, plan, auditChainsOf(changes.map(auditEntryOf)));
+      // One round trip takes the numbers and locks the head of the batch's audit chain.
+      const { counters, heads } = await advanceAndLock(sql, plan, [chain]);
       const entries = plan ? assignNumbers(plan, counters) : null;
       if (entries) carryNumbers(answers, entries.numbered);
       // And one writes everything, sent with COMMIT: register entries, deliveries, webhooks,
@@ -348,7 +365,10 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[]): Prom
         ...(entries ? [registerEntriesWrite(entries.rows)] : []),
         deliveriesWrite(changes),
         ...webhookWrites(changes.flatMap(webhookOf)),
-        ...chainedAuditWrites(heads, changes.map(auditEntryOf)),
+        ...chainedAuditWrites(
+          heads,
+          changes.map((change) => auditEntryOf(change, chain)),
+        ),
       ]);
     }
 
@@ -568,35 +588,41 @@ function assignNumbers(plan: ReceiptPlan, counters: readonly CounterRow[]) {
       input.at,
       input.personId,
       // Sổ đến columns (Nghị định 30/2020, Phụ lục IV): who sent it, its number and date, its kind and subject.
-      JSON.stringify({
+      {
         issuer: document.issuer,
         documentNumber: document.number,
         documentDate: document.issued_at,
         type: document.type_code,
         subject: document.subject,
-      }),
+      },
     ]);
   }
   return { numbered, rows };
 }
 
-const ENTRY_TYPES = ['int', 'text', 'text', 'int', 'text', 'uuid', 'bigint', 'timestamptz', 'int', 'jsonb'];
+/** The columns of a received register entry, in the order assignNumbers gives them. */
+const ENTRY_COLUMNS: readonly Column[] = [
+  ['register_id', 'int'],
+  ['series', 'text'],
+  ['period', 'text'],
+  ['sequence', 'int'],
+  ['number', 'text'],
+  ['document_id', 'uuid'],
+  ['delivery_id', 'bigint'],
+  ['recorded_at', 'timestamptz'],
+  ['recorded_by', 'int'],
+  ['details', 'jsonb'],
+];
 
 function registerEntriesWrite(rows: readonly unknown[][]): WritePart {
+  const names = ENTRY_COLUMNS.map(([name]) => name).join(', ');
   return (p) =>
-    `INSERT INTO register_entry (register_id, series, period, sequence, number, status, document_id,
-        delivery_id, recorded_at, recorded_by, details)
-     SELECT r, s, p, q, n, 'received', d, v, a, b, x
-       FROM unnest(${ENTRY_TYPES.map((type, i) =>
-         p.add(
-           rows.map((row) => row[i]),
-           `${type}[]`,
-         ),
-       ).join(', ')}) AS t(r, s, p, q, n, d, v, a, b, x)`;
+    `INSERT INTO register_entry (${names}, status)
+     SELECT ${names}, 'received' FROM ${p.addRows(rows, ENTRY_COLUMNS, 't')}`;
 }
 
 /** What a change may set on a delivery, all written from the final row of each delivery. */
-const WRITTEN: ReadonlyArray<[keyof LockedDelivery, string]> = [
+const WRITTEN: ReadonlyArray<readonly [keyof LockedDelivery & string, string]> = [
   ['status', 'text'],
   ['read_at', 'timestamptz'],
   ['received_at', 'timestamptz'],
@@ -617,8 +643,7 @@ const WRITTEN: ReadonlyArray<[keyof LockedDelivery, string]> = [
 
 /**
  * Every changed delivery, as its final row in the batch; only the columns some action of
- * the batch changed (a receipt sets four of sixteen), each parameter being an array the
- * server parses.
+ * the batch changed (a receipt sets four of sixteen).
  */
 function deliveriesWrite(changes: readonly Change[]): WritePart {
   const first = new Map<number, LockedDelivery>();
@@ -630,23 +655,19 @@ function deliveriesWrite(changes: readonly Change[]): WritePart {
   const rows = [...final.values()];
   // Unchanged values are the very values read under the lock, so identity tells.
   const columns = WRITTEN.filter(([column]) => rows.some((r) => r[column] !== first.get(r.id)![column]));
+  const values = rows.map((r) => [r.id, ...columns.map(([column]) => r[column])]);
+  // The ids again as an array: the planner guesses a hundred rows for json_to_recordset
+  // and would hash-join them to the whole table; by key, each delivery is one index probe.
   return (p) =>
     `UPDATE delivery SET ${columns.map(([column]) => `${column} = v.${column}`).join(', ')}
-       FROM unnest(${p.add(
-         rows.map((r) => r.id),
-         'bigint[]',
-       )}, ${columns
-         .map(([column, type]) =>
-           p.add(
-             rows.map((r) => r[column]),
-             `${type}[]`,
-           ),
-         )
-         .join(', ')}) AS v(id, ${columns.map(([column]) => column).join(', ')})
-      WHERE delivery.id = v.id`;
+       FROM ${p.addRows(values, [['id', 'bigint'], ...columns], 'v')}
+      WHERE delivery.id = ANY (${p.add(
+        rows.map((r) => r.id),
+        'bigint[]',
+      )}) AND delivery.id = v.id`;
 }
 
-function auditEntryOf(change: Change): AuditEntry {
+function auditEntryOf(change: Change, chain: number): AuditEntry {
   const { input } = change.pending;
   const detail: Record<string, unknown> = { deliveryId: change.before.id, ...change.detail };
   if (input.action === 'return') detail.reason = input.reason;
@@ -662,8 +683,7 @@ function auditEntryOf(change: Change): AuditEntry {
     versionSha256: null,
     detail,
     idempotencyKey: null,
-    // Thousands of units acknowledge one document at once: spread them over the chains.
-    chainKey: `unit:${change.before.recipient_unit_id}`,
+    chain,
   };
 }
 

@@ -111,7 +111,27 @@ export class Params {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
   }
+
+  /**
+   * Rows as one JSON parameter, read back as a table named `alias` with typed columns:
+   * one native JSON.stringify, where an array per column costs pg a literal built value
+   * by value (the largest part of composing an acknowledgment batch's write).
+   */
+  addRows(rows: ReadonlyArray<readonly unknown[]>, columns: readonly Column[], alias: string): string {
+    const objects = rows.map((row) => {
+      const object: Record<string, unknown> = {};
+      columns.forEach(([name], i) => {
+        object[name] = row[i];
+      });
+      return object;
+    });
+    const typed = columns.map(([name, type]) => `${name} ${type}`).join(', ');
+    return `json_to_recordset(${this.add(JSON.stringify(objects), 'json')}) AS ${alias}(${typed})`;
+  }
 }
+
+/** A column of rows passed with Params.addRows: its name and SQL type. */
+export type Column = readonly [name: string, type: string];
 
 /**
  * A data-modifying statement written as one part of a combined statement; or several,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { WritePart } from './sql';
+import type { Column, WritePart } from './sql';
 
 export const WEBHOOK_EVENTS = [
   'document.issued',
@@ -234,6 +234,16 @@ export async function markDispatched(sequelize: Sequelize, ids: readonly string[
   );
 }
 
+const EVENT_COLUMNS: readonly Column[] = [
+  ['id', 'uuid'],
+  ['type', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['unit_ids', 'int[]'],
+  ['document_id', 'uuid'],
+  ['data', 'jsonb'],
+  ['idempotency_key', 'text'],
+];
+
 /**
  * Many events in one statement (acknowledgments arrive by the thousand): each event once by
  * its idempotency key, and one delivery per matching subscription (a subscription of the
@@ -246,29 +256,20 @@ export function webhookWrites(events: readonly WebhookEventInput[]): WritePart[]
       {
         name: 'webhook_events',
         sql: `INSERT INTO webhook_event (id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
-              SELECT id, type, occurred_at, unit_ids::int[], document_id, data, idempotency_key
-                FROM unnest(${p.add(
-                  events.map(() => randomUUID()),
-                  'uuid[]',
-                )}, ${p.add(
-                  events.map((e) => e.type),
-                  'text[]',
-                )}, ${p.add(
-                  events.map((e) => e.occurredAt ?? new Date()),
-                  'timestamptz[]',
-                )}, ${p.add(
-                  events.map((e) => `{${e.unitIds.join(',')}}`),
-                  'text[]',
-                )}, ${p.add(
-                  events.map((e) => e.documentId ?? null),
-                  'uuid[]',
-                )}, ${p.add(
-                  events.map((e) => JSON.stringify(e.data)),
-                  'jsonb[]',
-                )}, ${p.add(
-                  events.map((e) => e.idempotencyKey ?? null),
-                  'text[]',
-                )}) AS e(id, type, occurred_at, unit_ids, document_id, data, idempotency_key)
+              SELECT id, type, occurred_at, unit_ids, document_id, data, idempotency_key
+                FROM ${p.addRows(
+                  events.map((e) => [
+                    randomUUID(),
+                    e.type,
+                    e.occurredAt ?? new Date(),
+                    e.unitIds,
+                    e.documentId ?? null,
+                    e.data,
+                    e.idempotencyKey ?? null,
+                  ]),
+                  EVENT_COLUMNS,
+                  'e',
+                )}
               ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, type, unit_ids`,
       },
       {

@@ -31,15 +31,21 @@ export function auditEntryHash(fields: AuditFields, prevHash: string): string {
 }
 
 /**
- * Which chain an entry joins: a document's own entries stay together, in order; actions
- * of many recipients on one document (thousands of acknowledgments) name their own key,
- * usually the recipient unit, so they spread over the chains instead of queueing.
+ * Which chain an entry joins: the one its writer chose, if any (an acknowledgment batch
+ * appends all its entries to one chain); else a document's own entries stay together,
+ * in order, and entries that name a key of their own spread over the chains by it.
  */
 export function auditChainFor(entry: {
+  chain?: number | undefined;
   chainKey?: string | undefined;
   documentId: string | null;
   actorPersonId: number | null;
 }): number {
+  if (entry.chain !== undefined) {
+    if (!Number.isInteger(entry.chain) || entry.chain < 0 || entry.chain >= AUDIT_CHAINS)
+      throw new RangeError(`no audit chain ${entry.chain}`);
+    return entry.chain;
+  }
   const key = entry.chainKey ?? entry.documentId ?? `person:${entry.actorPersonId ?? 'system'}`;
   return Number.parseInt(sha256Hex(key).slice(0, 8), 16) % AUDIT_CHAINS;
 }

@@ -175,11 +175,16 @@ describe('db: a batch of recipient actions', function () {
     );
     expect(entries).to.have.length(3);
     expect(entries.every((e) => e.number === '1' && e.details.documentNumber === '07/QU-VP')).to.equal(true);
-    const [audit] = await system.sequelize.query<{ actions: string[] }>(
-      `SELECT array_agg(action ORDER BY id) AS actions FROM audit_event
-        WHERE (detail->>'deliveryId')::bigint = ANY($1::bigint[])`,
+    const [audit] = await system.sequelize.query<{ actions: string[]; chains: number[]; seqs: string[] }>(
+      `SELECT array_agg(action ORDER BY id) AS actions, array_agg(DISTINCT chain) AS chains,
+              array_agg(seq ORDER BY seq) AS seqs
+         FROM audit_event WHERE (detail->>'deliveryId')::bigint = ANY($1::bigint[])`,
       { bind: [deliveries.map((d) => d.id)], type: QueryTypes.SELECT },
     );
+    // The batch appended to one chain, one entry after another: one head locked, not six.
+    expect(audit!.chains).to.have.length(1);
+    const seqs = audit!.seqs.map(Number);
+    expect(seqs).to.deep.equal(seqs.map((_, i) => seqs[0]! + i));
     expect([...audit!.actions].sort()).to.deep.equal(
       [
         'delivery.read',
