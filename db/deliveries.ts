@@ -17,7 +17,7 @@ import { DomainError } from '../domain/errors';
 import { type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
 import { type AuditEntry, chainedAuditWrites, LOCK_AUDIT_HEADS, type LockedHead } from './audit';
-import { CURRENT_TERM } from './registers';
+import { newRegisterColumns } from './registers';
 import { type Column, combinedWrite, rawTransaction, type Sql, type Statement, type WritePart } from './sql';
 import { type WebhookEventInput, webhookWrites } from './webhooks';
 
@@ -87,9 +87,6 @@ const STATUS_WORDS: Record<DeliveryStatus, string> = {
   returned: 'đã trả lại (returned)',
   recalled: 'đã bị thu hồi (recalled)',
 };
-
-/** Incoming registers (sổ đến) number everything received together, per calendar year. */
-const INCOMING_POLICY: RegisterPolicy = { scheme: 'party', sequence: 'shared', reset: 'year' };
 
 export async function findDelivery(sequelize: Sequelize, id: number): Promise<LockedDelivery | undefined> {
   const [row] = await sequelize.query<LockedDelivery>(
@@ -438,7 +435,10 @@ function transition(delivery: LockedDelivery, input: ActionInput): LockedDeliver
   }
 }
 
-/** A unit's first receipt ever opens its incoming register (rare: one extra round trip or two). */
+/**
+ * A unit's first receipt opens its incoming register if its delivery did not (dispatch
+ * opens them; deliveries written otherwise may not have): two extra round trips, rarely.
+ */
 async function openRegisters(sql: Sql, receipts: readonly Change[], contexts: Map<number, ReceiptContext>) {
   const units = [
     ...new Set(
@@ -449,7 +449,7 @@ async function openRegisters(sql: Sql, receipts: readonly Change[], contexts: Ma
   await sql(
     `INSERT INTO register (unit_id, direction, scheme, sequence_policy, reset_policy, term)
      SELECT u, 'incoming', $2, $3, $4, $5 FROM unnest($1::int[]) AS u ON CONFLICT (unit_id, direction) DO NOTHING`,
-    [units, INCOMING_POLICY.scheme, INCOMING_POLICY.sequence, INCOMING_POLICY.reset, CURRENT_TERM],
+    [units, ...newRegisterColumns('incoming')],
   );
   const opened = await sql<NonNullable<ReceiptContext['register']> & { unit_id: number }>(
     `SELECT id, unit_id, scheme, sequence_policy, reset_policy, term FROM register

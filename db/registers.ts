@@ -31,6 +31,12 @@ const DEFAULT_POLICY: Record<RegisterDirection, RegisterPolicy> = {
   incoming: { scheme: 'party', sequence: 'shared', reset: 'year' },
 };
 
+/** The columns (scheme, sequence_policy, reset_policy, term) of a register opened today. */
+export function newRegisterColumns(direction: RegisterDirection): [string, string, string, string] {
+  const policy = DEFAULT_POLICY[direction];
+  return [policy.scheme, policy.sequence, policy.reset, CURRENT_TERM];
+}
+
 interface RegisterRow {
   id: number;
   unit_id: number;

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { QueryTypes } from 'sequelize';
+import { newRegisterColumns } from '../../db/registers';
 import { enqueueWebhook } from '../../db/webhooks';
 import type { DraftContent } from '../../domain/document';
 import type { RecipientSpec } from '../../domain/recipients';
@@ -65,6 +66,8 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
                 bind: [spec.unitId, input.afterUnitId, input.limit, spec.unitKind],
               };
         const at = `$${units.bind.length + 2}`;
+        // Each recipient's sổ đến is opened with its first delivery, not in the rush of receipts.
+        const registerColumns = [3, 4, 5, 6].map((i) => `$${units.bind.length + i}`).join(', ');
         const [row] = await sequelize.query<{
           last: number | null;
           scanned: number;
@@ -75,10 +78,18 @@ export function dispatchActivities({ sequelize }: LifecycleDeps) {
                 ins AS (
                   INSERT INTO delivery (document_id, recipient_unit_id, status, delivered_at)
                   SELECT $1, id, 'delivered', ${at}::timestamptz FROM batch
-                  ON CONFLICT (document_id, recipient_unit_id) DO NOTHING RETURNING recipient_unit_id)
+                  ON CONFLICT (document_id, recipient_unit_id) DO NOTHING RETURNING recipient_unit_id),
+                opened AS (
+                  INSERT INTO register (unit_id, direction, scheme, sequence_policy, reset_policy, term)
+                  SELECT recipient_unit_id, 'incoming', ${registerColumns} FROM ins
+                  ON CONFLICT (unit_id, direction) DO NOTHING)
            SELECT (SELECT max(id) FROM batch) AS last, (SELECT count(*)::int FROM batch) AS scanned,
                   (SELECT count(*)::int FROM ins) AS created, (SELECT array_agg(recipient_unit_id) FROM ins) AS recipients`,
-          { bind: [input.documentId, ...units.bind, input.at], type: QueryTypes.SELECT, transaction },
+          {
+            bind: [input.documentId, ...units.bind, input.at, ...newRegisterColumns('incoming')],
+            type: QueryTypes.SELECT,
+            transaction,
+          },
         );
         const { last, scanned, created, recipients } = row!;
         await auditBatch(input, transaction, created, { spec: input.specIndex, after: input.afterUnitId });
