@@ -50,11 +50,13 @@ export function auditChainsOf(entries: readonly AuditEntry[]): number[] {
 }
 
 /**
- * Locks the heads of the chains in $1 (ascending, so two writers never deadlock). Usable
- * as a WITH query, so a caller can take the locks together with a statement of its own.
+ * Locks the heads of the chains in the array parameter `chains` (say `$1`), ascending so
+ * two writers never deadlock. Usable as a WITH query, so a caller can take the locks
+ * together with a statement of its own.
  */
-export const LOCK_AUDIT_HEADS =
-  'SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY($1::smallint[]) ORDER BY chain FOR UPDATE';
+export function lockAuditHeads(chains: string): string {
+  return `SELECT chain, seq, hash FROM audit_chain_head WHERE chain = ANY(${chains}::smallint[]) ORDER BY chain FOR UPDATE`;
+}
 
 /**
  * The entries hashed onto their chains' locked heads, as the writes that append them and
@@ -151,7 +153,7 @@ export async function appendAuditWith(sql: Sql, entries: readonly AuditEntry[]):
     fresh = entries.filter((e) => e.idempotencyKey === null || !logged.has(e.idempotencyKey));
     if (fresh.length === 0) return 0;
   }
-  const heads = await sql<LockedHead>(LOCK_AUDIT_HEADS, [auditChainsOf(fresh)]);
+  const heads = await sql<LockedHead>(lockAuditHeads('$1'), [auditChainsOf(fresh)]);
   await writeTogether(sql, chainedAuditWrites(heads, fresh));
   return fresh.length;
 }

@@ -16,7 +16,7 @@ import { AUDIT_CHAINS } from '../domain/audit-chain';
 import { DomainError } from '../domain/errors';
 import { type RegisterPolicy, sequenceKey } from '../domain/numbering';
 import { vietnamDate } from '../domain/time';
-import { type AuditEntry, chainedAuditWrites, LOCK_AUDIT_HEADS, type LockedHead } from './audit';
+import { type AuditEntry, chainedAuditWrites, type LockedHead, lockAuditHeads } from './audit';
 import { newRegisterColumns } from './registers';
 import { type Column, combinedWrite, rawTransaction, type Sql, type Statement, type WritePart } from './sql';
 import { type WebhookEventInput, webhookWrites } from './webhooks';
@@ -269,43 +269,72 @@ type LockedRow = LockedDelivery & { receipt: ReceiptContext };
 
 /**
  * The transaction of one batch, in as few round trips as the data allows (each one waits
- * for an event loop that is also answering HTTP): lock and read everything; advance the
- * register counters and lock the head of the batch's audit chain; write everything.
- * BEGIN travels with the first and COMMIT with the last (rawTransaction): three round
- * trips for any number of acknowledgments.
+ * for an event loop that is also answering HTTP): lock and read everything, reserving
+ * the receipts' numbers and locking the head of the batch's audit chain; then write
+ * everything. BEGIN travels with the first and COMMIT with the last (rawTransaction): two
+ * round trips for any number of acknowledgments (two more when the batch opens a register).
  */
 async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain: number): Promise<void> {
   const outcomes = await rawTransaction(sequelize, async (sql) => {
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
+    const claims = receiptClaims(batch);
     // The deliveries are locked first, by key and in id order. Their context is then read
     // once per distinct unit, document and register (MATERIALIZED: each table probed once
     // with the batch's keys). Per-row lookups made the planner rescan small tables once per
     // delivery, and joining the batch to whole tables hash-joined a city's 16,000 units.
-    const locked = await sql<LockedRow>(
+    // The same statement locks the head of the batch's audit chain and reserves numbers for
+    // the receipts the locked rows allow (see receiptClaims).
+    const locked = await sql<LockedRow & { reserved: Reservation[] | null; heads: LockedHead[] | null }>(
       `WITH locked AS (SELECT * FROM delivery WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE),
        units AS MATERIALIZED (SELECT id, path FROM org_unit
                   WHERE id = ANY (ARRAY(SELECT DISTINCT recipient_unit_id FROM locked))),
        documents AS MATERIALIZED (
-         SELECT x.id, json_build_object('number', x.number, 'type_code', x.type_code, 'subject', x.subject,
-                                        'issuer', iu.name, 'issued_at', x.issued_at) AS document
+         SELECT x.id, x.number, x.type_code, x.subject, iu.name AS issuer, x.issued_at
            FROM document x JOIN org_unit iu ON iu.id = x.issuing_unit_id
           WHERE x.id = ANY (ARRAY(SELECT DISTINCT document_id FROM locked))),
        registers AS MATERIALIZED (
-         SELECT unit_id, json_build_object('id', id, 'scheme', scheme, 'sequence_policy', sequence_policy,
-                                           'reset_policy', reset_policy, 'term', term) AS register
-           FROM register
-          WHERE direction = 'incoming' AND unit_id = ANY (ARRAY(SELECT DISTINCT recipient_unit_id FROM locked)))
-       SELECT d.*, u.path AS unit_path, json_build_object('document', doc.document, 'register', r.register) AS receipt
+         SELECT id, unit_id, scheme, sequence_policy, reset_policy, term FROM register
+          WHERE direction = 'incoming' AND unit_id = ANY (ARRAY(SELECT DISTINCT recipient_unit_id FROM locked))),
+       heads AS (${lockAuditHeads('$2')}),
+       claimed AS MATERIALIZED (
+         SELECT r.id AS register_id,
+                CASE r.sequence_policy WHEN 'per_type' THEN doc.type_code ELSE '*' END AS series,
+                CASE r.reset_policy WHEN 'term' THEN 'term:' || r.term ELSE 'year:' || c.year END AS period,
+                count(*)::int AS n
+           FROM unnest($3::bigint[], $4::int[]) AS c(delivery_id, year)
+           JOIN locked d ON d.id = c.delivery_id AND d.status = 'delivered'
+           JOIN registers r ON r.unit_id = d.recipient_unit_id
+           JOIN documents doc ON doc.id = d.document_id
+          GROUP BY 1, 2, 3),
+       advanced AS (
+         INSERT INTO register_counter (register_id, series, period, last_sequence)
+         SELECT register_id, series, period, n FROM claimed ORDER BY register_id, series, period
+         ON CONFLICT (register_id, series, period)
+           DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
+         RETURNING register_id, series, period, last_sequence)
+       SELECT d.*, u.path AS unit_path,
+              json_build_object(
+                'document', json_build_object('number', doc.number, 'type_code', doc.type_code,
+                  'subject', doc.subject, 'issuer', doc.issuer, 'issued_at', doc.issued_at),
+                'register', CASE WHEN r.id IS NOT NULL THEN json_build_object('id', r.id, 'scheme', r.scheme,
+                  'sequence_policy', r.sequence_policy, 'reset_policy', r.reset_policy, 'term', r.term) END
+              ) AS receipt,
+              (SELECT json_agg(json_build_object('register_id', a.register_id, 'series', a.series,
+                        'period', a.period, 'last_sequence', a.last_sequence, 'n', k.n))
+                 FROM advanced a JOIN claimed k USING (register_id, series, period)) AS reserved,
+              (SELECT json_agg(h) FROM heads h) AS heads
          FROM locked d
          JOIN units u ON u.id = d.recipient_unit_id
          JOIN documents doc ON doc.id = d.document_id
          LEFT JOIN registers r ON r.unit_id = d.recipient_unit_id
         ORDER BY d.id`,
-      [ids],
+      [ids, [chain], [...claims.keys()], [...claims.values()]],
     );
+    const reserved = reservationsOf(locked[0]?.reserved ?? []);
+    const heads = locked[0]?.heads ?? [];
     const contexts = new Map<number, ReceiptContext>();
     const current = new Map<number, LockedDelivery>();
-    for (const { receipt, ...row } of locked) {
+    for (const { receipt, reserved: _reserved, heads: _heads, ...row } of locked) {
       const id = Number(row.id);
       contexts.set(id, receipt);
       current.set(id, { ...row, id });
@@ -352,14 +381,14 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain
       const receipts = changes.filter((c) => c.pending.input.action === 'receive');
       await openRegisters(sql, receipts, contexts);
       const plan = planReceipts(receipts, contexts);
-      // One round trip takes the numbers and locks the head of the batch's audit chain.
-      const { counters, heads } = await advanceAndLock(sql, plan, [chain]);
-      const entries = plan ? assignNumbers(plan, counters) : null;
+      if (plan) await reserveRest(sql, plan, reserved);
+      const entries = plan ? assignNumbers(plan, reserved) : null;
       if (entries) carryNumbers(answers, entries.numbered);
-      // And one writes everything, sent with COMMIT: register entries, deliveries, webhooks,
-      // the audit entries.
+      // And one statement writes everything, sent with COMMIT: register entries and the
+      // numbers reserved but not used given back, deliveries, webhooks, the audit entries.
       finalWrite = combinedWrite([
         ...(entries ? [registerEntriesWrite(entries.rows)] : []),
+        ...(entries && entries.unused.length > 0 ? [countersWrite(entries.unused)] : []),
         deliveriesWrite(changes),
         ...webhookWrites(changes.flatMap(webhookOf)),
         ...chainedAuditWrites(
@@ -524,49 +553,103 @@ function planReceipts(
   };
 }
 
-interface CounterRow {
+/**
+ * The receipts a batch may make, claimed before its actions are decided: the first
+ * receive action of each delivery, with the year it happens in. The lock statement
+ * reserves a number for each of them whose delivery is still waiting to be received and
+ * whose unit has a register; the batch then hands the reserved numbers out to the
+ * receipts it accepts, in arrival order, and gives back in its final write those of
+ * receipts it refused (the counter rows stay locked until then, so nobody sees them).
+ */
+function receiptClaims(batch: readonly Pending[]): Map<number, number> {
+  const claims = new Map<number, number>();
+  for (const { input } of batch) {
+    if (input.action === 'receive' && !claims.has(input.deliveryId))
+      claims.set(input.deliveryId, vietnamDate(input.at).year);
+  }
+  return claims;
+}
+
+/** Numbers reserved in a counter: the first one, and how many. */
+interface Reservation {
   register_id: number;
   series: string;
   period: string;
   last_sequence: number;
+  n: number;
 }
 
-/** The counters advanced by the plan (if any) and the audit heads locked, in one statement. */
-async function advanceAndLock(
-  sql: Sql,
-  plan: ReceiptPlan | null,
-  chains: number[],
-): Promise<{ counters: CounterRow[]; heads: LockedHead[] }> {
-  if (!plan) return { counters: [], heads: await sql<LockedHead>(LOCK_AUDIT_HEADS, [chains]) };
-  const [row] = await sql<{ counters: CounterRow[]; heads: LockedHead[] }>(
-    `WITH heads AS (${LOCK_AUDIT_HEADS}),
-     counters AS (
-       INSERT INTO register_counter (register_id, series, period, last_sequence)
-       SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[])
-       ON CONFLICT (register_id, series, period)
-         DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
-       RETURNING register_id, series, period, last_sequence)
-     SELECT (SELECT json_agg(c) FROM counters c) AS counters,
-            (SELECT coalesce(json_agg(h ORDER BY h.chain), '[]') FROM heads h) AS heads`,
+type Reservations = Map<
+  string,
+  { registerId: number; series: string; period: string; first: number; n: number }
+>;
+
+const counterKey = (registerId: number, series: string, period: string) =>
+  `${registerId}|${series}|${period}`;
+
+function reservationsOf(rows: readonly Reservation[]): Reservations {
+  return new Map(
+    rows.map((r) => [
+      counterKey(r.register_id, r.series, r.period),
+      {
+        registerId: r.register_id,
+        series: r.series,
+        period: r.period,
+        first: r.last_sequence - r.n + 1,
+        n: r.n,
+      },
+    ]),
+  );
+}
+
+/**
+ * Reserves, in one more round trip, the numbers the lock statement could not: those of
+ * units whose register this batch opened.
+ */
+async function reserveRest(sql: Sql, plan: ReceiptPlan, reserved: Reservations): Promise<void> {
+  const rest = plan.counts.filter((c) => !reserved.has(c.key));
+  if (rest.length === 0) return;
+  const rows = await sql<{ register_id: number; series: string; period: string; last_sequence: number }>(
+    `INSERT INTO register_counter (register_id, series, period, last_sequence)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
+     ON CONFLICT (register_id, series, period)
+       DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
+     RETURNING register_id, series, period, last_sequence`,
     [
-      chains,
-      plan.counts.map((c) => c.registerId),
-      plan.counts.map((c) => c.series),
-      plan.counts.map((c) => c.period),
-      plan.counts.map((c) => c.n),
+      rest.map((c) => c.registerId),
+      rest.map((c) => c.series),
+      rest.map((c) => c.period),
+      rest.map((c) => c.n),
     ],
   );
-  return { counters: row!.counters, heads: row!.heads };
+  const wanted = new Map(rest.map((c) => [c.key, c.n]));
+  for (const r of reservationsOf(
+    rows.map((row) => ({ ...row, n: wanted.get(counterKey(row.register_id, row.series, row.period))! })),
+  ))
+    reserved.set(...r);
 }
 
-/** The numbers handed out in arrival order, and the register entries (sổ đến) to insert. */
-function assignNumbers(plan: ReceiptPlan, counters: readonly CounterRow[]) {
-  const next = new Map<string, number>();
-  const given = new Map(plan.counts.map((c) => [c.key, c.n]));
-  for (const c of counters) {
-    const key = `${c.register_id}|${c.series}|${c.period}`;
-    next.set(key, c.last_sequence - given.get(key)! + 1);
-  }
+/** The counters whose reservations were not all used, set back to the last number used. */
+function countersWrite(unused: ReadonlyArray<readonly unknown[]>): WritePart {
+  return (p) =>
+    `UPDATE register_counter c SET last_sequence = v.last_sequence
+       FROM ${p.addRows(unused, COUNTER_COLUMNS, 'v')}
+      WHERE c.register_id = v.register_id AND c.series = v.series AND c.period = v.period`;
+}
+
+const COUNTER_COLUMNS: readonly Column[] = [
+  ['register_id', 'int'],
+  ['series', 'text'],
+  ['period', 'text'],
+  ['last_sequence', 'int'],
+];
+
+/**
+ * The reserved numbers handed out in arrival order, the register entries (sổ đến) to
+ * insert, and the counters to set back where fewer were used than reserved.
+ */
+function assignNumbers(plan: ReceiptPlan, reserved: Reservations) {
+  const next = new Map([...reserved].map(([key, r]) => [key, r.first]));
   const numbered = new Map<number, string>();
   const rows: unknown[][] = [];
   for (const k of plan.keyed) {
@@ -597,7 +680,15 @@ function assignNumbers(plan: ReceiptPlan, counters: readonly CounterRow[]) {
       },
     ]);
   }
-  return { numbered, rows };
+  const unused = [...reserved.values()]
+    .filter((r) => next.get(counterKey(r.registerId, r.series, r.period))! < r.first + r.n)
+    .map((r) => [
+      r.registerId,
+      r.series,
+      r.period,
+      next.get(counterKey(r.registerId, r.series, r.period))! - 1,
+    ]);
+  return { numbered, rows, unused };
 }
 
 /** The columns of a received register entry, in the order assignNumbers gives them. */

@@ -18,6 +18,8 @@ describe('db: a batch of recipient actions', function () {
   let system: TestSystem;
   let clerk: number;
   let deliveries: Array<{ id: number; unit: number }>;
+  /** One more issued document, delivered to every test unit. */
+  let deliver: (number: string) => Promise<Array<{ id: number; unit: number }>>;
 
   before(async () => {
     system = await testSystem();
@@ -41,23 +43,26 @@ describe('db: a batch of recipient actions', function () {
          FROM generate_series(1, $3) AS g, (SELECT max(id) AS m FROM org_unit) AS top RETURNING id`,
       { bind: [ward!.id, ward!.path, UNITS], type: QueryTypes.SELECT },
     );
-    const [copy] = await sql.query<{ id: string }>(
-      `INSERT INTO document (id, type_code, subject, status, urgency, issuing_unit_id, created_by, current_version,
-                             workflow_id, number, issued_at, created_at, updated_at)
-       SELECT gen_random_uuid(), type_code, subject, 'dispatched', urgency, issuing_unit_id, created_by, 1,
-              'batch-' || gen_random_uuid(), '07/QU-VP', now(), now(), now()
-         FROM document WHERE id = $1 RETURNING id`,
-      { bind: [created.body.id], type: QueryTypes.SELECT },
-    );
-    deliveries = (
-      await sql.query<{ id: string; recipient_unit_id: number }>(
-        `INSERT INTO delivery (document_id, recipient_unit_id, status, delivered_at)
-         SELECT $1, u, 'delivered', now() FROM unnest($2::int[]) AS u RETURNING id, recipient_unit_id`,
-        { bind: [copy!.id, units.map((u) => u.id)], type: QueryTypes.SELECT },
+    deliver = async (number) => {
+      const [copy] = await sql.query<{ id: string }>(
+        `INSERT INTO document (id, type_code, subject, status, urgency, issuing_unit_id, created_by, current_version,
+                               workflow_id, number, issued_at, created_at, updated_at)
+         SELECT gen_random_uuid(), type_code, subject, 'dispatched', urgency, issuing_unit_id, created_by, 1,
+                'batch-' || gen_random_uuid(), $2, now(), now(), now()
+           FROM document WHERE id = $1 RETURNING id`,
+        { bind: [created.body.id, number], type: QueryTypes.SELECT },
+      );
+      return (
+        await sql.query<{ id: string; recipient_unit_id: number }>(
+          `INSERT INTO delivery (document_id, recipient_unit_id, status, delivered_at)
+           SELECT $1, u, 'delivered', now() FROM unnest($2::int[]) AS u RETURNING id, recipient_unit_id`,
+          { bind: [copy!.id, units.map((u) => u.id)], type: QueryTypes.SELECT },
+        )
       )
-    )
-      .map((r) => ({ id: Number(r.id), unit: r.recipient_unit_id }))
-      .sort((a, b) => a.unit - b.unit);
+        .map((r) => ({ id: Number(r.id), unit: r.recipient_unit_id }))
+        .sort((a, b) => a.unit - b.unit);
+    };
+    deliveries = await deliver('07/QU-VP');
   });
 
   // Other suites count the branches of Phúc Xá and its incoming register: leave nothing behind
@@ -75,11 +80,13 @@ describe('db: a batch of recipient actions', function () {
       bind,
     );
     await sql.query('DELETE FROM register WHERE unit_id = ANY($1::int[])', bind);
-    const [copy] = await sql.query<{ document_id: string }>(
+    const copies = await sql.query<{ document_id: string }>(
       'DELETE FROM delivery WHERE recipient_unit_id = ANY($1::int[]) RETURNING document_id',
       { ...bind, type: QueryTypes.SELECT },
     );
-    await sql.query('DELETE FROM document WHERE id = $1', { bind: [copy!.document_id] });
+    await sql.query('DELETE FROM document WHERE id = ANY($1::uuid[])', {
+      bind: [[...new Set(copies.map((c) => c.document_id))]],
+    });
     await sql.query('DELETE FROM org_unit WHERE id = ANY($1::int[])', bind);
   });
 
@@ -198,5 +205,53 @@ describe('db: a batch of recipient actions', function () {
     const verification = await verifyAuditLog(system.sequelize);
     expect(verification.findings).to.deep.equal([]);
     expect(verification.intact).to.equal(true);
+  });
+
+  it('gives back the numbers it reserved for receipts it refused, so the sổ đến stays gapless', async () => {
+    // Units 0–2 have their registers from the test above (number 1 each).
+    const second = await deliver('08/QU-VP');
+    const batcher = new DeliveryActionBatcher(system.sequelize, {
+      maxBatch: 100,
+      maxWaitMs: 200,
+      maxInFlight: 1,
+    });
+    const act = (i: number, action: ActionInput['action'], extra: Partial<ActionInput> = {}) =>
+      batcher
+        .submit({
+          deliveryId: second[i]!.id,
+          action,
+          personId: clerk,
+          source: 'test',
+          at: new Date(),
+          ...extra,
+        })
+        .then(
+          (result): ActionResult | Error => result,
+          (error: Error) => error,
+        );
+    const outcomes = await Promise.all([
+      act(0, 'receive', { authorize: () => new DomainError('forbidden', 'not your unit') }),
+      act(1, 'return', { reason: 'Gửi nhầm đơn vị' }),
+      act(1, 'receive'), // returned first: no longer receivable
+      act(2, 'receive'),
+    ]);
+    expect(outcomes[0]).to.be.instanceOf(DomainError).with.property('code', 'forbidden');
+    expect(outcomes[2]).to.be.instanceOf(DomainError).with.property('code', 'invalid_transition');
+    expect((outcomes[3] as ActionResult).delivery.incoming_number).to.equal('2');
+
+    const counters = async () =>
+      (
+        await system.sequelize.query<{ unit_id: number; last_sequence: number }>(
+          `SELECT r.unit_id, c.last_sequence FROM register_counter c JOIN register r ON r.id = c.register_id
+            WHERE r.unit_id = ANY($1::int[]) ORDER BY r.unit_id`,
+          { bind: [second.slice(0, 3).map((d) => d.unit)], type: QueryTypes.SELECT },
+        )
+      ).map((c) => c.last_sequence);
+    // The refused receipts of units 0 and 1 took nothing.
+    expect(await counters()).to.deep.equal([1, 1, 2]);
+    // And the next receipt of unit 0 is its number 2.
+    const next = (await act(0, 'receive')) as ActionResult;
+    expect(next.delivery.incoming_number).to.equal('2');
+    expect(await counters()).to.deep.equal([2, 1, 2]);
   });
 });
