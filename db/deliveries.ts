@@ -306,12 +306,7 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain
            JOIN registers r ON r.unit_id = d.recipient_unit_id
            JOIN documents doc ON doc.id = d.document_id
           GROUP BY 1, 2, 3),
-       advanced AS (
-         INSERT INTO register_counter (register_id, series, period, last_sequence)
-         SELECT register_id, series, period, n FROM claimed ORDER BY register_id, series, period
-         ON CONFLICT (register_id, series, period)
-           DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
-         RETURNING register_id, series, period, last_sequence)
+       advanced AS (${advanceCounters('SELECT register_id, series, period, n FROM claimed')})
        SELECT d.*, u.path AS unit_path,
               json_build_object(
                 'document', json_build_object('number', doc.number, 'type_code', doc.type_code,
@@ -529,7 +524,7 @@ function planReceipts(
       registerId: register.id,
       series,
       period,
-      key: `${register.id}|${series}|${period}`,
+      key: counterKey(register.id, series, period),
     };
   });
   const counts = new Map<string, ReceiptPlan['counts'][number]>();
@@ -603,6 +598,18 @@ function reservationsOf(rows: readonly Reservation[]): Reservations {
 }
 
 /**
+ * Advances each counter in `counts` (register_id, series, period, how many) by its count,
+ * creating it at need, in key order so two batches never deadlock; returns the new values.
+ */
+function advanceCounters(counts: string): string {
+  return `INSERT INTO register_counter (register_id, series, period, last_sequence)
+     SELECT * FROM (${counts}) AS c ORDER BY 1, 2, 3
+     ON CONFLICT (register_id, series, period)
+       DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
+     RETURNING register_id, series, period, last_sequence`;
+}
+
+/**
  * Reserves, in one more round trip, the numbers the lock statement could not: those of
  * units whose register this batch opened.
  */
@@ -610,11 +617,7 @@ async function reserveRest(sql: Sql, plan: ReceiptPlan, reserved: Reservations):
   const rest = plan.counts.filter((c) => !reserved.has(c.key));
   if (rest.length === 0) return;
   const rows = await sql<{ register_id: number; series: string; period: string; last_sequence: number }>(
-    `INSERT INTO register_counter (register_id, series, period, last_sequence)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])
-     ON CONFLICT (register_id, series, period)
-       DO UPDATE SET last_sequence = register_counter.last_sequence + EXCLUDED.last_sequence
-     RETURNING register_id, series, period, last_sequence`,
+    advanceCounters('SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])'),
     [
       rest.map((c) => c.registerId),
       rest.map((c) => c.series),
@@ -680,14 +683,9 @@ function assignNumbers(plan: ReceiptPlan, reserved: Reservations) {
       },
     ]);
   }
-  const unused = [...reserved.values()]
-    .filter((r) => next.get(counterKey(r.registerId, r.series, r.period))! < r.first + r.n)
-    .map((r) => [
-      r.registerId,
-      r.series,
-      r.period,
-      next.get(counterKey(r.registerId, r.series, r.period))! - 1,
-    ]);
+  const unused = [...reserved]
+    .filter(([key, r]) => next.get(key)! < r.first + r.n)
+    .map(([key, r]) => [r.registerId, r.series, r.period, next.get(key)! - 1]);
   return { numbered, rows, unused };
 }
 

@@ -65,6 +65,32 @@ describe('db: a batch of recipient actions', function () {
     deliveries = await deliver('07/QU-VP');
   });
 
+  /**
+   * Acts on the i-th of `targets` through one batcher whose long wait puts every action of
+   * a test into the same batch; answers the result or the refusal.
+   */
+  const actingOn = (targets: ReadonlyArray<{ id: number }>) => {
+    const batcher = new DeliveryActionBatcher(system.sequelize, {
+      maxBatch: 100,
+      maxWaitMs: 200,
+      maxInFlight: 1,
+    });
+    return (i: number, action: ActionInput['action'], extra: Partial<ActionInput> = {}) =>
+      batcher
+        .submit({
+          deliveryId: targets[i]!.id,
+          action,
+          personId: clerk,
+          source: 'test',
+          at: new Date(),
+          ...extra,
+        })
+        .then(
+          (result): ActionResult | Error => result,
+          (error: Error) => error,
+        );
+  };
+
   // Other suites count the branches of Phúc Xá and its incoming register: leave nothing behind
   // but the audit entries (append-only by design).
   after(async () => {
@@ -91,26 +117,7 @@ describe('db: a batch of recipient actions', function () {
   });
 
   it('decides each action in order on the locked rows and writes them all in one transaction', async () => {
-    // A long wait, so every action below joins the same batch.
-    const batcher = new DeliveryActionBatcher(system.sequelize, {
-      maxBatch: 100,
-      maxWaitMs: 200,
-      maxInFlight: 1,
-    });
-    const act = (i: number, action: ActionInput['action'], extra: Partial<ActionInput> = {}) =>
-      batcher
-        .submit({
-          deliveryId: deliveries[i]!.id,
-          action,
-          personId: clerk,
-          source: 'test',
-          at: new Date(),
-          ...extra,
-        })
-        .then(
-          (result): ActionResult | Error => result,
-          (error: Error) => error,
-        );
+    const act = actingOn([...deliveries, { id: 987_654_321 }]);
     const outcomes = await Promise.all([
       act(0, 'read'), // read, then received in the same batch: read_at stays the first
       act(0, 'receive'),
@@ -121,15 +128,7 @@ describe('db: a batch of recipient actions', function () {
       act(3, 'start'), // not possible from delivered
       act(4, 'return', { reason: 'Gửi nhầm đơn vị' }),
       act(5, 'receive', { authorize: () => new DomainError('forbidden', 'not your unit') }),
-      batcher
-        .submit({
-          deliveryId: 987_654_321,
-          action: 'receive',
-          personId: clerk,
-          source: 'test',
-          at: new Date(),
-        })
-        .catch((error: Error) => error),
+      act(UNITS, 'receive'), // no such delivery
     ]);
     const ok = (i: number) => outcomes[i] as ActionResult;
     const refused = (i: number) => outcomes[i] as DomainError;
@@ -210,25 +209,7 @@ describe('db: a batch of recipient actions', function () {
   it('gives back the numbers it reserved for receipts it refused, so the sổ đến stays gapless', async () => {
     // Units 0–2 have their registers from the test above (number 1 each).
     const second = await deliver('08/QU-VP');
-    const batcher = new DeliveryActionBatcher(system.sequelize, {
-      maxBatch: 100,
-      maxWaitMs: 200,
-      maxInFlight: 1,
-    });
-    const act = (i: number, action: ActionInput['action'], extra: Partial<ActionInput> = {}) =>
-      batcher
-        .submit({
-          deliveryId: second[i]!.id,
-          action,
-          personId: clerk,
-          source: 'test',
-          at: new Date(),
-          ...extra,
-        })
-        .then(
-          (result): ActionResult | Error => result,
-          (error: Error) => error,
-        );
+    const act = actingOn(second);
     const outcomes = await Promise.all([
       act(0, 'receive', { authorize: () => new DomainError('forbidden', 'not your unit') }),
       act(1, 'return', { reason: 'Gửi nhầm đơn vị' }),
