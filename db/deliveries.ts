@@ -200,15 +200,27 @@ export class DeliveryActionBatcher {
     this.inFlight += 1;
     const chain = this.freeChain();
     this.chainsInUse.add(chain);
-    writeBatch(this.sequelize, batch, chain)
-      .catch((error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-      })
-      .finally(() => {
-        this.inFlight -= 1;
-        this.chainsInUse.delete(chain);
-        this.schedule(true);
-      });
+    writeBatch(this.sequelize, batch, chain).then(
+      (answer) => this.finished(chain, answer),
+      (error: unknown) =>
+        this.finished(chain, () => {
+          for (const pending of batch) pending.reject(error);
+        }),
+    );
+  }
+
+  /**
+   * The next batch goes out before this one's requests are answered. Answering a batch
+   * (serialising and writing each response) holds the event loop for a few milliseconds;
+   * done first, it kept the database idle that long in every cycle. Sent first, the next
+   * batch's lock statement runs meanwhile (bench: +10–50 % acknowledgments a second over
+   * HTTP, in pairs run side by side).
+   */
+  private finished(chain: number, answer: () => void): void {
+    this.inFlight -= 1;
+    this.chainsInUse.delete(chain);
+    this.schedule(true);
+    setImmediate(answer);
   }
 
   /**
@@ -274,7 +286,11 @@ type LockedRow = LockedDelivery & { receipt: ReceiptContext };
  * everything. BEGIN travels with the first and COMMIT with the last (rawTransaction): two
  * round trips for any number of acknowledgments (two more when the batch opens a register).
  */
-async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain: number): Promise<void> {
+async function writeBatch(
+  sequelize: Sequelize,
+  batch: readonly Pending[],
+  chain: number,
+): Promise<() => void> {
   const outcomes = await rawTransaction(sequelize, async (sql) => {
     const ids = [...new Set(batch.map((p) => p.input.deliveryId))];
     const claims = receiptClaims(batch);
@@ -395,10 +411,12 @@ async function writeBatch(sequelize: Sequelize, batch: readonly Pending[], chain
 
     return { result: answers, finalWrite };
   });
-  for (const { pending, shown, change, error } of outcomes) {
-    if (error) pending.reject(error);
-    else pending.resolve({ delivery: view(shown!), changed: change !== undefined });
-  }
+  return () => {
+    for (const { pending, shown, change, error } of outcomes) {
+      if (error) pending.reject(error);
+      else pending.resolve({ delivery: view(shown!), changed: change !== undefined });
+    }
+  };
 }
 
 /**
