@@ -19,7 +19,8 @@ import { ACTOR_COLUMNS, ACTOR_JOINS, type Actor, actorFromRows, type PrincipalRo
 import { DomainError } from '../domain/errors';
 import { csrfTokenFor } from './csrf';
 import { batcherPer, LookupBatcher } from './lookup-batcher';
-import { type PreparedQuery, preparedRows } from './prepared';
+import type { PreparedQuery } from './prepared';
+import { principalCacheOf } from './principal-cache';
 import {
   checkThrottle,
   clearThrottle,
@@ -70,57 +71,67 @@ export function newSecret(): string {
 
 // ---------------------------------------------------------------- identification
 
-type SessionRow = PrincipalRow & { token_sha256: string; expires_at: Date; live: boolean };
+type SessionRow = PrincipalRow & { token_sha256: string; expires_at: Date };
 type TokenRow = PrincipalRow & {
   token_sha256: string;
   token_id: number;
   revoked: boolean;
-  expired: boolean;
-  stale_use: boolean;
+  expires_at: Date | null;
+  last_used_at: Date | null;
 };
 
-/** Sessions and their people with every role, many digests per round trip (this runs on every request). */
+/**
+ * Sessions and their people with every role, many digests per round trip: this runs on
+ * every request whose principal is not cached (principal-cache.ts). Whether a session or
+ * token has expired is decided per request, against the clock, not by the query.
+ */
 const SESSION_PRINCIPALS: PreparedQuery = {
   name: 'vanthu_session_principals',
-  text: `SELECT s.token_sha256, s.expires_at, s.expires_at > now() AS live, ${ACTOR_COLUMNS}
+  text: `SELECT s.token_sha256, s.expires_at, ${ACTOR_COLUMNS}
            FROM session s JOIN person p ON p.id = s.person_id AND p.active ${ACTOR_JOINS}
           WHERE s.token_sha256 = ANY($1::char(64)[])`,
 };
 
 const TOKEN_PRINCIPALS: PreparedQuery = {
   name: 'vanthu_token_principals',
-  text: `SELECT t.token_sha256, t.id AS token_id, t.revoked_at IS NOT NULL AS revoked,
-                coalesce(t.expires_at <= now(), false) AS expired,
-                coalesce(t.last_used_at < now() - interval '1 minute', true) AS stale_use,
-                ${ACTOR_COLUMNS}
+  text: `SELECT t.token_sha256, t.id AS token_id, t.revoked_at IS NOT NULL AS revoked, t.expires_at,
+                t.last_used_at, ${ACTOR_COLUMNS}
            FROM api_token t JOIN person p ON p.id = t.person_id ${ACTOR_JOINS}
           WHERE t.token_sha256 = ANY($1::char(64)[])`,
 };
 
-/** The rows of each digest found, grouped: one row per role the person holds. */
-function lookupBy<R extends { token_sha256: string }>(query: PreparedQuery) {
-  return batcherPer(
+/**
+ * The rows of a credential's digest (one per role the person holds): from the cache, or
+ * read with others asked for meanwhile and then kept.
+ */
+function principalRowsBy<R extends { token_sha256: string; id: number }>(kind: string, query: PreparedQuery) {
+  const batchers = batcherPer(
     (sequelize: Sequelize) =>
       new LookupBatcher<string, R[]>(async (digests) => {
+        const cache = principalCacheOf(sequelize);
+        const { rows, ticket } = await cache.read<R>(sequelize, query, [digests]);
         const found = new Map<string, R[]>();
-        for (const row of await preparedRows<R>(sequelize, query, [digests])) {
-          const rows = found.get(row.token_sha256);
-          if (rows) rows.push(row);
+        for (const row of rows) {
+          const group = found.get(row.token_sha256);
+          if (group) group.push(row);
           else found.set(row.token_sha256, [row]);
         }
+        for (const [digest, group] of found) cache.store(kind + digest, group, group[0]!.id, ticket);
         return found;
       }),
   );
+  return async (sequelize: Sequelize, digest: string): Promise<readonly R[]> =>
+    principalCacheOf(sequelize).get<R>(kind + digest) ?? (await batchers(sequelize).get(digest)) ?? [];
 }
-const sessionLookup = lookupBy<SessionRow>(SESSION_PRINCIPALS);
-const tokenLookup = lookupBy<TokenRow>(TOKEN_PRINCIPALS);
+const sessionRows = principalRowsBy<SessionRow>('session:', SESSION_PRINCIPALS);
+const tokenRows = principalRowsBy<TokenRow>('token:', TOKEN_PRINCIPALS);
 
 async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
   const digest = tokenDigest(token);
-  const rows = (await sessionLookup(sequelize).get(digest)) ?? [];
+  const rows = await sessionRows(sequelize, digest);
   const first = rows[0];
   if (!first) return 'session_unknown';
-  if (!first.live) return 'session_expired';
+  if (first.expires_at.getTime() <= Date.now()) return 'session_expired';
   return {
     kind: 'session',
     actor: actorFromRows(rows)!,
@@ -130,14 +141,22 @@ async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Pr
   };
 }
 
+/** When this process last wrote each token's "last used", per database. */
+const tokenUseWritten = new WeakMap<Sequelize, Map<number, number>>();
+
 async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
-  const rows = (await tokenLookup(sequelize).get(tokenDigest(token))) ?? [];
+  const rows = await tokenRows(sequelize, tokenDigest(token));
   const first = rows[0];
   if (!first) return 'token_unknown';
   if (first.revoked) return 'token_revoked';
-  if (first.expired) return 'token_expired';
-  if (first.stale_use) {
-    // At most one write a minute per token: "last used" is for administrators, not a hot path.
+  const now = Date.now();
+  if (first.expires_at && first.expires_at.getTime() <= now) return 'token_expired';
+  // At most one write a minute per token: "last used" is for administrators, not a hot path.
+  const written = tokenUseWritten.get(sequelize) ?? new Map<number, number>();
+  tokenUseWritten.set(sequelize, written);
+  const last = written.get(first.token_id) ?? first.last_used_at?.getTime() ?? 0;
+  if (now - last >= 60_000) {
+    written.set(first.token_id, now);
     sequelize
       .query('UPDATE api_token SET last_used_at = now() WHERE id = $1', { bind: [first.token_id] })
       .catch(() => undefined);
@@ -347,7 +366,7 @@ export async function signIn(
 }
 
 export async function signOut(sequelize: Sequelize, token: string, client: string): Promise<void> {
-  await sequelize.transaction(async (transaction) => {
+  const person = await sequelize.transaction(async (transaction) => {
     const [ended] = await sequelize.query<{ person_id: number }>(
       'DELETE FROM session WHERE token_sha256 = $1 RETURNING person_id',
       { bind: [tokenDigest(token)], type: QueryTypes.SELECT, transaction },
@@ -360,7 +379,10 @@ export async function signOut(sequelize: Sequelize, token: string, client: strin
         source: client,
       });
     }
+    return ended?.person_id;
   });
+  // The trigger tells every other process; this one must not answer from its cache meanwhile.
+  if (person !== undefined) principalCacheOf(sequelize).forget(person);
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
@@ -496,6 +518,7 @@ export async function activateAccount(
     });
     return true;
   });
+  if (consumed) principalCacheOf(sequelize).forget(row.person_id);
   if (!consumed) throw new DomainError('unauthenticated', 'this activation code has already been used');
   await clearThrottle(sequelize, subjects[0]!);
   return openSession(sequelize, row.person_id, input.client, 'auth.signed_in');

@@ -18,10 +18,13 @@ export async function preparedRows<T>(
   sequelize: Sequelize,
   query: PreparedQuery,
   values: readonly unknown[],
+  /** Runs on the connection first (e.g. to LISTEN on it). */
+  prepare?: (client: ClientBase) => Promise<void>,
 ): Promise<T[]> {
   const manager = sequelize.connectionManager;
   const client = (await manager.getConnection({ type: 'read' })) as ClientBase;
   try {
+    await prepare?.(client);
     return (await client.query({ name: query.name, text: query.text, values: [...values] })).rows as T[];
   } finally {
     manager.releaseConnection(client);

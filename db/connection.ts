@@ -10,15 +10,22 @@ export interface DatabaseOptions {
   url: string;
   logger?: Logger;
   poolMax?: number;
+  /** How its connections show in pg_stat_activity. */
+  applicationName?: string;
 }
 
-export function connectDatabase({ url, logger, poolMax = 20 }: DatabaseOptions): Sequelize {
+export function connectDatabase({
+  url,
+  logger,
+  poolMax = 20,
+  applicationName = 'vanthu',
+}: DatabaseOptions): Sequelize {
   return new Sequelize(url, {
     dialect: 'postgres',
     logging: logger ? (sql: string) => logger.trace({ sql }) : false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 30_000 },
     define: { underscored: true, timestamps: false, freezeTableName: true },
-    dialectOptions: { application_name: 'vanthu' },
+    dialectOptions: { application_name: applicationName },
   });
 }
 

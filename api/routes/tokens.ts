@@ -5,6 +5,7 @@
  * route authorises it like anyone else and the audit trail names it. Revoking a token
  * takes effect on its next request.
  */
+
 import { randomBytes } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { ROLES } from '../../domain/org';
 import { newSecret, tokenDigest } from '../auth';
 import { reachablePathPatterns, requireUnitRole } from '../authorization';
 import { keysetPage, pageOf, pageQuery } from '../pagination';
+import { principalCacheOf } from '../principal-cache';
 import { defineRoute } from '../route';
 import { problem } from '../schemas';
 
@@ -199,7 +201,7 @@ const revokeToken = defineRoute({
     },
   },
   async handler({ req, actor, params, ctx }) {
-    await ctx.sequelize.transaction(async (transaction) => {
+    const revoked = await ctx.sequelize.transaction(async (transaction) => {
       const [row] = await ctx.sequelize.query<{ person_id: number; unit_id: number; revoked: boolean }>(
         `SELECT t.person_id, t.unit_id, t.revoked_at IS NOT NULL AS revoked
            FROM api_token t JOIN org_unit u ON u.id = t.unit_id
@@ -207,7 +209,7 @@ const revokeToken = defineRoute({
         { bind: [params.id, reachablePathPatterns(actor, ['admin'])], type: QueryTypes.SELECT, transaction },
       );
       if (!row) throw new DomainError('not_found', `no API token ${params.id}`);
-      if (row.revoked) return;
+      if (row.revoked) return undefined;
       await ctx.sequelize.query('UPDATE api_token SET revoked_at = now(), revoked_by = $2 WHERE id = $1', {
         bind: [params.id, actor.personId],
         transaction,
@@ -228,7 +230,10 @@ const revokeToken = defineRoute({
           idempotencyKey: null,
         },
       ]);
+      return row.person_id;
     });
+    // Refused from the next request on, here; other processes hear of it from the trigger.
+    if (revoked !== undefined) principalCacheOf(ctx.sequelize).forget(revoked);
     return { status: 204 };
   },
 });

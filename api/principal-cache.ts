@@ -1,0 +1,118 @@
+/**
+ * The principals of sessions and API tokens, kept between requests. Every request names
+ * one, and looking it up cost each request a round trip to PostgreSQL: on an
+ * acknowledgment that was a fifth of its time (bench/api.bench.ts).
+ *
+ * An entry holds the rows a credential was read from, and is dropped as soon as any of
+ * them changes. Triggers NOTIFY `vanthu_principals` on commit, naming the person concerned
+ * (or `*`; db/migrations/0207-principal-changes.ts), and every connection this cache reads
+ * through LISTENs. A change this process makes itself (sign-out, a new password, a revoked
+ * token) is dropped by the code that made it before its request answers. The cache holds
+ * nothing while no connection listens (one that was lost may have missed a change), and
+ * nothing older than a minute.
+ */
+import type { ClientBase, Notification } from 'pg';
+import type { Sequelize } from 'sequelize';
+import { type PreparedQuery, preparedRows } from './prepared';
+
+export const PRINCIPALS_CHANNEL = 'vanthu_principals';
+const MAX_AGE_MS = 60_000;
+const MAX_ENTRIES = 20_000;
+
+interface Entry {
+  rows: readonly unknown[];
+  person: number;
+  storedAt: number;
+}
+
+/** What a read saw, and whether it may be kept: null when a change may have slipped past it. */
+export interface PrincipalRead<R> {
+  rows: R[];
+  ticket: number | null;
+}
+
+export class PrincipalCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly keysOfPerson = new Map<number, Set<string>>();
+  /** Moves on with every change heard: a read begun before one may hold what it changed. */
+  private generation = 0;
+  private readonly listening = new Set<ClientBase>();
+
+  get<R>(key: string): readonly R[] | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (Date.now() - entry.storedAt > MAX_AGE_MS) {
+      this.drop(key);
+      return undefined;
+    }
+    return entry.rows as readonly R[];
+  }
+
+  /** Runs `query` on a pooled connection that listens for changes. */
+  async read<R>(
+    sequelize: Sequelize,
+    query: PreparedQuery,
+    values: readonly unknown[],
+  ): Promise<PrincipalRead<R>> {
+    let ticket: number | null = null;
+    const rows = await preparedRows<R>(sequelize, query, values, async (client) => {
+      await this.listenOn(client);
+      ticket = this.generation;
+    });
+    return { rows, ticket };
+  }
+
+  /** Keeps `rows` under `key` unless something changed since the read that found them. */
+  store(key: string, rows: readonly unknown[], person: number, ticket: number | null): void {
+    if (ticket !== this.generation || this.listening.size === 0) return;
+    this.drop(key);
+    if (this.entries.size >= MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
+    this.entries.set(key, { rows, person, storedAt: Date.now() });
+    const keys = this.keysOfPerson.get(person) ?? new Set<string>();
+    keys.add(key);
+    this.keysOfPerson.set(person, keys);
+  }
+
+  /** Drops what is held for a person (or for everyone), for a change made or heard of. */
+  forget(person: number | '*'): void {
+    this.generation += 1;
+    if (person === '*') {
+      this.entries.clear();
+      this.keysOfPerson.clear();
+      return;
+    }
+    for (const key of this.keysOfPerson.get(person) ?? []) this.entries.delete(key);
+    this.keysOfPerson.delete(person);
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.keysOfPerson.get(entry.person)?.delete(key);
+  }
+
+  private async listenOn(client: ClientBase): Promise<void> {
+    if (this.listening.has(client)) return;
+    await client.query(`LISTEN ${PRINCIPALS_CHANNEL}`);
+    client.on('notification', (message: Notification) => {
+      if (message.channel !== PRINCIPALS_CHANNEL) return;
+      const person = Number(message.payload);
+      this.forget(Number.isInteger(person) && message.payload !== '' ? person : '*');
+    });
+    client.once('end', () => {
+      this.listening.delete(client);
+      if (this.listening.size === 0) this.forget('*');
+    });
+    this.listening.add(client);
+  }
+}
+
+const caches = new WeakMap<Sequelize, PrincipalCache>();
+
+/** The cache of principals read through this database. */
+export function principalCacheOf(sequelize: Sequelize): PrincipalCache {
+  const cache = caches.get(sequelize) ?? new PrincipalCache();
+  caches.set(sequelize, cache);
+  return cache;
+}
