@@ -11,7 +11,7 @@
  * a route without them fails that test.
  */
 import type { Client } from '@temporalio/client';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import type { z } from 'zod';
 import type { Actor } from '../db/people';
@@ -319,16 +319,42 @@ function checkAccess(access: Access, req: Request): void {
   }
 }
 
+/**
+ * Writes the reply. JSON goes out directly rather than through Express's res.json, which
+ * also hashes every body for a weak ETag: api answers are never cached (Cache-Control:
+ * no-store), so nothing would ever be revalidated against it. Routes that need an ETag
+ * (drafts, subscriptions) set their own.
+ */
 function send(res: Response, reply: Reply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  if (reply.body === undefined) res.status(reply.status).end();
-  else res.status(reply.status).json(reply.body);
+  res.statusCode = reply.status;
+  if (reply.body === undefined) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(reply.body);
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
-/** Mounts declared routes on an Express router. */
+/**
+ * Mounts declared routes on an Express router, one sub-router per first path segment
+ * (`/documents`, `/deliveries` …). Express tries a request against every layer in turn; so
+ * it is matched against its own resource's routes, not against all seventy.
+ */
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], ctx: ApiContext): void {
+  const resources = new Map<string, Router>();
   for (const route of routes) {
-    router[route.method](route.path, async (req: Request, res: Response) => {
+    const resource = route.path.split('/')[1]!;
+    let resourceRouter = resources.get(resource);
+    if (!resourceRouter) {
+      resourceRouter = express.Router();
+      resources.set(resource, resourceRouter);
+      router.use(`/${resource}`, resourceRouter);
+    }
+    const path = route.path.slice(resource.length + 1) || '/';
+    resourceRouter[route.method](path, async (req: Request, res: Response) => {
       checkAccess(route.access, req);
       if (!route.csrfExempt) checkCsrf(req);
       const key = isUnsafeMethod(req.method) ? idempotencyKeyOf(req) : undefined;

@@ -330,10 +330,12 @@ async function writeBatch(
                 'register', CASE WHEN r.id IS NOT NULL THEN json_build_object('id', r.id, 'scheme', r.scheme,
                   'sequence_policy', r.sequence_policy, 'reset_policy', r.reset_policy, 'term', r.term) END
               ) AS receipt,
-              (SELECT json_agg(json_build_object('register_id', a.register_id, 'series', a.series,
+              -- The batch's reservations and audit head, once (in the first row), not in every row.
+              CASE WHEN d.id = (SELECT min(id) FROM locked) THEN
+                (SELECT json_agg(json_build_object('register_id', a.register_id, 'series', a.series,
                         'period', a.period, 'last_sequence', a.last_sequence, 'n', k.n))
-                 FROM advanced a JOIN claimed k USING (register_id, series, period)) AS reserved,
-              (SELECT json_agg(h) FROM heads h) AS heads
+                   FROM advanced a JOIN claimed k USING (register_id, series, period)) END AS reserved,
+              CASE WHEN d.id = (SELECT min(id) FROM locked) THEN (SELECT json_agg(h) FROM heads h) END AS heads
          FROM locked d
          JOIN units u ON u.id = d.recipient_unit_id
          JOIN documents doc ON doc.id = d.document_id
