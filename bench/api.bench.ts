@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { QueryTypes } from 'sequelize';
+import { newRegisterColumns } from '../db/registers';
 import { ApiClient } from '../test/support/http';
 import { freePort } from '../test/support/ports';
 import { spawnVanthu, waitForHttp } from '../test/support/process';
@@ -141,6 +142,13 @@ export async function run(): Promise<BenchRow[]> {
          RETURNING id)
        SELECT count(*)::int AS n FROM made`,
       { type: QueryTypes.SELECT },
+    );
+    // And what dispatch does with a unit's first delivery: open its incoming register (sổ đến).
+    await sql.query(
+      `INSERT INTO register (unit_id, direction, scheme, sequence_policy, reset_policy, term)
+       SELECT id, 'incoming', $1, $2, $3, $4 FROM org_unit WHERE name LIKE 'Chi bộ thử tải %'
+       ON CONFLICT (unit_id, direction) DO NOTHING`,
+      { bind: newRegisterColumns('incoming') },
     );
     const ids = (
       await sql.query<{ id: string }>(
