@@ -126,17 +126,36 @@ function principalRowsBy<R extends { token_sha256: string; id: number }>(kind: s
 const sessionRows = principalRowsBy<SessionRow>('session:', SESSION_PRINCIPALS);
 const tokenRows = principalRowsBy<TokenRow>('token:', TOKEN_PRINCIPALS);
 
+/**
+ * What a credential's rows give every request, made once per cached rows: the actor (frozen,
+ * since requests share it) and, for a session, its CSRF token (an HMAC of the token).
+ */
+const derivedFrom = new WeakMap<readonly PrincipalRow[], { actor: Actor; csrfToken?: string }>();
+
+function derived(rows: readonly PrincipalRow[], token?: string): { actor: Actor; csrfToken?: string } {
+  let known = derivedFrom.get(rows);
+  if (!known) {
+    const actor = actorFromRows(rows)!;
+    for (const role of actor.roles) Object.freeze(role);
+    Object.freeze(actor.roles);
+    known = { actor: Object.freeze(actor), ...(token ? { csrfToken: csrfTokenFor(token) } : {}) };
+    derivedFrom.set(rows, known);
+  }
+  return known;
+}
+
 async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
   const digest = tokenDigest(token);
   const rows = await sessionRows(sequelize, digest);
   const first = rows[0];
   if (!first) return 'session_unknown';
   if (first.expires_at.getTime() <= Date.now()) return 'session_expired';
+  const { actor, csrfToken } = derived(rows, token);
   return {
     kind: 'session',
-    actor: actorFromRows(rows)!,
+    actor,
     sessionDigest: digest,
-    csrfToken: csrfTokenFor(token),
+    csrfToken: csrfToken!,
     expiresAt: first.expires_at,
   };
 }
@@ -161,7 +180,7 @@ async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Prin
       .query('UPDATE api_token SET last_used_at = now() WHERE id = $1', { bind: [first.token_id] })
       .catch(() => undefined);
   }
-  return { kind: 'token', actor: actorFromRows(rows)!, tokenId: first.token_id };
+  return { kind: 'token', actor: derived(rows).actor, tokenId: first.token_id };
 }
 
 export function sessionToken(req: Request): string | undefined {
