@@ -37,6 +37,8 @@ export class PrincipalCache {
   /** Moves on with every change heard: a read begun before one may hold what it changed. */
   private generation = 0;
   private readonly listening = new Set<ClientBase>();
+  /** Connections this cache has put its handlers on (once each, even if a LISTEN failed). */
+  private readonly attached = new WeakSet<ClientBase>();
 
   get<R>(key: string): readonly R[] | undefined {
     const entry = this.entries.get(key);
@@ -89,21 +91,28 @@ export class PrincipalCache {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    this.keysOfPerson.get(entry.person)?.delete(key);
+    const keys = this.keysOfPerson.get(entry.person);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysOfPerson.delete(entry.person);
   }
 
   private async listenOn(client: ClientBase): Promise<void> {
     if (this.listening.has(client)) return;
+    if (!this.attached.has(client)) {
+      this.attached.add(client);
+      client.on('notification', (message: Notification) => {
+        if (message.channel !== PRINCIPALS_CHANNEL) return;
+        const person = Number(message.payload);
+        this.forget(Number.isInteger(person) && message.payload !== '' ? person : '*');
+      });
+      // Any lost connection empties the cache: one gone half-open may have counted as
+      // listening after the server it listened on was gone.
+      client.once('end', () => {
+        this.listening.delete(client);
+        this.forget('*');
+      });
+    }
     await client.query(`LISTEN ${PRINCIPALS_CHANNEL}`);
-    client.on('notification', (message: Notification) => {
-      if (message.channel !== PRINCIPALS_CHANNEL) return;
-      const person = Number(message.payload);
-      this.forget(Number.isInteger(person) && message.payload !== '' ? person : '*');
-    });
-    client.once('end', () => {
-      this.listening.delete(client);
-      if (this.listening.size === 0) this.forget('*');
-    });
     this.listening.add(client);
   }
 }
