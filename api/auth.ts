@@ -18,7 +18,8 @@ import { hashPassword, verifyPassword } from '../db/passwords';
 import { ACTOR_COLUMNS, ACTOR_JOINS, type Actor, actorFromRows, type PrincipalRow } from '../db/people';
 import { DomainError } from '../domain/errors';
 import { csrfTokenFor } from './csrf';
-import { batcherPer, LookupBatcher } from './lookup-batcher';
+import { LookupBatcher } from './lookup-batcher';
+import { onePer } from './one-per';
 import type { PreparedQuery } from './prepared';
 import { principalCacheOf } from './principal-cache';
 import {
@@ -105,7 +106,7 @@ const TOKEN_PRINCIPALS: PreparedQuery = {
  * read with others asked for meanwhile and then kept.
  */
 function principalRowsBy<R extends { token_sha256: string; id: number }>(kind: string, query: PreparedQuery) {
-  const batchers = batcherPer(
+  const batchers = onePer(
     (sequelize: Sequelize) =>
       new LookupBatcher<string, R[]>(async (digests) => {
         const cache = principalCacheOf(sequelize);
@@ -161,7 +162,7 @@ async function sessionPrincipal(sequelize: Sequelize, token: string): Promise<Pr
 }
 
 /** When this process last wrote each token's "last used", per database. */
-const tokenUseWritten = new WeakMap<Sequelize, Map<number, number>>();
+const tokenUseWritten = onePer((_: Sequelize) => new Map<number, number>());
 
 async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Principal | AuthProblem> {
   const rows = await tokenRows(sequelize, tokenDigest(token));
@@ -171,8 +172,7 @@ async function tokenPrincipal(sequelize: Sequelize, token: string): Promise<Prin
   const now = Date.now();
   if (first.expires_at && first.expires_at.getTime() <= now) return 'token_expired';
   // At most one write a minute per token: "last used" is for administrators, not a hot path.
-  const written = tokenUseWritten.get(sequelize) ?? new Map<number, number>();
-  tokenUseWritten.set(sequelize, written);
+  const written = tokenUseWritten(sequelize);
   const last = written.get(first.token_id) ?? first.last_used_at?.getTime() ?? 0;
   if (now - last >= 60_000) {
     written.set(first.token_id, now);

@@ -5,7 +5,8 @@
 import type { Sequelize } from 'sequelize';
 import type { Actor } from '../db/people';
 import { findVisibleDocument, holdsRole } from './authorization';
-import { batcherPer, LookupBatcher } from './lookup-batcher';
+import { LookupBatcher } from './lookup-batcher';
+import { onePer } from './one-per';
 import { type PreparedQuery, preparedRows } from './prepared';
 
 export interface DocumentView {
@@ -67,7 +68,7 @@ interface DocumentRow {
 }
 
 /** Status polls of many callers share a round trip (see lookup-batcher.ts). */
-const documentLookup = batcherPer(
+const documentLookup = onePer(
   (sequelize: Sequelize) =>
     new LookupBatcher<string, DocumentRow>(async (ids) => {
       const rows = await preparedRows<DocumentRow>(sequelize, READ_DOCUMENT, [ids]);

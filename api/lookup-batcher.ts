@@ -62,18 +62,3 @@ export class LookupBatcher<K, V> {
       });
   }
 }
-
-/** One batcher per owner (a database), made on first use. */
-export function batcherPer<O extends object, K, V>(
-  make: (owner: O) => LookupBatcher<K, V>,
-): (owner: O) => LookupBatcher<K, V> {
-  const batchers = new WeakMap<O, LookupBatcher<K, V>>();
-  return (owner) => {
-    let batcher = batchers.get(owner);
-    if (!batcher) {
-      batcher = make(owner);
-      batchers.set(owner, batcher);
-    }
-    return batcher;
-  };
-}

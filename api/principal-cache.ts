@@ -13,9 +13,10 @@
  */
 import type { ClientBase, Notification } from 'pg';
 import type { Sequelize } from 'sequelize';
+import { onePer } from './one-per';
 import { type PreparedQuery, preparedRows } from './prepared';
 
-export const PRINCIPALS_CHANNEL = 'vanthu_principals';
+const PRINCIPALS_CHANNEL = 'vanthu_principals';
 const MAX_AGE_MS = 60_000;
 const MAX_ENTRIES = 20_000;
 
@@ -25,10 +26,10 @@ interface Entry {
   storedAt: number;
 }
 
-/** What a read saw, and whether it may be kept: null when a change may have slipped past it. */
+/** What a read saw, and the generation it began in (see store). */
 export interface PrincipalRead<R> {
   rows: R[];
-  ticket: number | null;
+  ticket: number;
 }
 
 export class PrincipalCache {
@@ -56,7 +57,7 @@ export class PrincipalCache {
     query: PreparedQuery,
     values: readonly unknown[],
   ): Promise<PrincipalRead<R>> {
-    let ticket: number | null = null;
+    let ticket = -1;
     const rows = await preparedRows<R>(sequelize, query, values, async (client) => {
       await this.listenOn(client);
       ticket = this.generation;
@@ -65,7 +66,7 @@ export class PrincipalCache {
   }
 
   /** Keeps `rows` under `key` unless something changed since the read that found them. */
-  store(key: string, rows: readonly unknown[], person: number, ticket: number | null): void {
+  store(key: string, rows: readonly unknown[], person: number, ticket: number): void {
     if (ticket !== this.generation || this.listening.size === 0) return;
     this.drop(key);
     if (this.entries.size >= MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
@@ -117,11 +118,5 @@ export class PrincipalCache {
   }
 }
 
-const caches = new WeakMap<Sequelize, PrincipalCache>();
-
 /** The cache of principals read through this database. */
-export function principalCacheOf(sequelize: Sequelize): PrincipalCache {
-  const cache = caches.get(sequelize) ?? new PrincipalCache();
-  caches.set(sequelize, cache);
-  return cache;
-}
+export const principalCacheOf = onePer((_: Sequelize) => new PrincipalCache());

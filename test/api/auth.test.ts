@@ -15,6 +15,7 @@ import { DEMO_PASSWORD } from '../../db/seed';
 import { close, listen } from '../../runtime/http-server';
 import { eventually } from '../support/eventually';
 import { ApiClient, type ApiResponse } from '../support/http';
+import { localUrl } from '../support/ports';
 import { type TestSystem, testSystem } from '../support/system';
 
 interface Problem {
@@ -161,8 +162,7 @@ describe('api: who you are', () => {
         signInPolicy: policy,
       });
       server = await listen(app, 0, '127.0.0.1');
-      const address = server.address();
-      baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      baseUrl = localUrl(server);
     });
     after(async () => {
       await close(server, 1_000);

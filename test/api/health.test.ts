@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createApp } from '../../api/app';
 import { connectDatabase } from '../../db/connection';
 import { close, listen } from '../../runtime/http-server';
-import { freePort } from '../support/ports';
+import { freePort, localUrl } from '../support/ports';
 import { type TestSystem, testSystem } from '../support/system';
 
 interface Report {
@@ -32,9 +32,7 @@ describe('GET /health', () => {
     });
     const server: Server = await listen(app, 0, '127.0.0.1');
     try {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      const response = await fetch(`${localUrl(server)}/health`);
       return { status: response.status, body: (await response.json()) as Report };
     } finally {
       await close(server, 1_000);

@@ -4,16 +4,12 @@
  * gets 409; keys belong to their caller and expire.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { createApp } from '../../api/app';
+import { QueryTypes } from 'sequelize';
 import { claimIdempotencyKey } from '../../api/idempotency';
-import { connectDatabase } from '../../db/connection';
 import { DEMO_PASSWORD } from '../../db/seed';
-import { close, listen } from '../../runtime/http-server';
 import { ApiClient } from '../support/http';
-import { type TestSystem, testSystem } from '../support/system';
+import { type SecondApi, startSecondApi, type TestSystem, testSystem } from '../support/system';
 
 interface Token {
   id: number;
@@ -118,28 +114,13 @@ describe('api: Idempotency-Key', () => {
   });
 
   describe('across api processes', () => {
-    let other: Sequelize;
-    let server: Server;
-    let otherUrl: string;
+    let other: SecondApi;
 
     before(async () => {
-      // A second api with its own connection pool, as a second process would have.
-      other = connectDatabase({ url: system.databaseUrl });
-      const app = createApp({
-        sequelize: other,
-        temporal: system.temporal,
-        taskQueue: system.taskQueue,
-        logger: system.logger,
-        publicUrl: 'http://127.0.0.1',
-        pki: system.pki,
-      });
-      server = await listen(app, 0, '127.0.0.1');
-      const address = server.address();
-      otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      other = await startSecondApi(system);
     });
     after(async () => {
-      await close(server, 1_000);
-      await other.close();
+      await other.stop();
     });
 
     it('replays on one process what another one answered', async () => {
@@ -147,7 +128,7 @@ describe('api: Idempotency-Key', () => {
       const body = { name: `two processes ${randomUUID()}`, unitId: 2, roles: ['member'] };
       const first = await admin.post<Token>('/api/v1/tokens', body, { 'idempotency-key': key });
       // Same person, same session cookie and CSRF token, other process.
-      const throughOther = new ApiClient(otherUrl).shareSession(admin);
+      const throughOther = new ApiClient(other.url).shareSession(admin);
       const again = await throughOther.post<Token>('/api/v1/tokens', body, { 'idempotency-key': key });
       expect(again.status).to.equal(201);
       expect(again.headers.get('idempotent-replayed')).to.equal('true');

@@ -5,17 +5,13 @@
  * database pool of its own stands for a second api process.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { QueryTypes, type Sequelize } from 'sequelize';
-import { createApp } from '../../api/app';
+import { QueryTypes } from 'sequelize';
 import { PrincipalCache } from '../../api/principal-cache';
-import { connectDatabase } from '../../db/connection';
 import { hashPassword } from '../../db/passwords';
-import { close, listen } from '../../runtime/http-server';
 import { eventually } from '../support/eventually';
 import { ApiClient, type ApiResponse } from '../support/http';
-import { type TestSystem, testSystem } from '../support/system';
+import { type SecondApi, startSecondApi, type TestSystem, testSystem } from '../support/system';
 
 const PASSWORD = 'một mật khẩu thử bộ nhớ đệm';
 /** How the second api's connections show in pg_stat_activity. */
@@ -29,30 +25,14 @@ describe('api: principals kept between requests', function () {
   this.timeout(120_000);
   let system: TestSystem;
   /** The second api process: its own pool, its own cache. */
-  let otherDatabase: Sequelize;
-  let otherServer: Server;
-  let otherUrl: string;
+  let other: SecondApi;
 
   before(async () => {
     system = await testSystem();
-    // A pool of its own, without models: binding them again (db/open.ts) would take them
-    // from the shared test system, and they would stop when this pool closes.
-    otherDatabase = connectDatabase({ url: system.databaseUrl, applicationName: OTHER_API });
-    const app = createApp({
-      sequelize: otherDatabase,
-      temporal: system.temporal,
-      taskQueue: system.taskQueue,
-      logger: system.logger,
-      publicUrl: 'http://127.0.0.1',
-      pki: system.pki,
-    });
-    otherServer = await listen(app, 0, '127.0.0.1');
-    const address = otherServer.address();
-    otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    other = await startSecondApi(system, OTHER_API);
   });
   after(async () => {
-    await close(otherServer, 1_000);
-    await otherDatabase.close();
+    await other.stop();
   });
 
   /** A person of their own with a drafter role in a unit of their own, so nothing else is touched. */
@@ -81,29 +61,38 @@ describe('api: principals kept between requests', function () {
   /** Signed in through this process's api; the same cookie works on the other one. */
   async function signedIn(username: string): Promise<{ here: ApiClient; there: ApiClient }> {
     const here = await new ApiClient(system.baseUrl).signIn(username, PASSWORD);
-    const there = new ApiClient(otherUrl).shareSession(here);
+    const there = new ApiClient(other.url).shareSession(here);
     for (const client of [here, there]) expect((await client.get('/api/v1/session')).status).to.equal(200);
     return { here, there };
   }
 
   const whoAmI = (client: ApiClient) => () => client.get<WhoAmI>('/api/v1/session');
 
-  it('answers from the cache: a change that tells nobody (its trigger off) goes unseen', async () => {
-    const { username } = await newcomer();
-    const { here } = await signedIn(username);
+  /** Renames the person with the trigger off, so that nobody hears of it, while `during` runs. */
+  async function renamedUnheard(username: string, during: () => Promise<void>): Promise<void> {
     const sql = system.sequelize;
     await sql.query('ALTER TABLE person DISABLE TRIGGER person_changed');
     try {
       await sql.query(`UPDATE person SET full_name = 'Tên Không Báo' WHERE username = $1`, {
         bind: [username],
       });
-      const cached = await here.get<WhoAmI>('/api/v1/session');
-      expect(cached.body.person.fullName).to.equal('Người Thử');
+      await during();
     } finally {
       await sql.query('ALTER TABLE person ENABLE TRIGGER person_changed');
     }
+  }
+
+  it('answers from the cache: a change that tells nobody (its trigger off) goes unseen', async () => {
+    const { username } = await newcomer();
+    const { here } = await signedIn(username);
+    await renamedUnheard(username, async () => {
+      const cached = await here.get<WhoAmI>('/api/v1/session');
+      expect(cached.body.person.fullName).to.equal('Người Thử');
+    });
     // With the trigger on, the next change reaches the cache.
-    await sql.query(`UPDATE person SET full_name = 'Tên Mới' WHERE username = $1`, { bind: [username] });
+    await system.sequelize.query(`UPDATE person SET full_name = 'Tên Mới' WHERE username = $1`, {
+      bind: [username],
+    });
     await eventually(whoAmI(here), (r) => (r.body as WhoAmI).person.fullName === 'Tên Mới', 'the new name');
   });
 
@@ -148,25 +137,19 @@ describe('api: principals kept between requests', function () {
   it('keeps nothing once the connections it listened on are lost, since a change may have gone unheard', async () => {
     const { username } = await newcomer();
     const { there } = await signedIn(username);
-    const sql = system.sequelize;
-    await sql.query('ALTER TABLE person DISABLE TRIGGER person_changed');
-    try {
-      await sql.query(`UPDATE person SET full_name = 'Tên Không Báo' WHERE username = $1`, {
-        bind: [username],
-      });
+    await renamedUnheard(username, async () => {
       expect((await there.get<WhoAmI>('/api/v1/session')).body.person.fullName).to.equal('Người Thử');
       // Every connection of the other api's pool is cut, as a database restart would.
-      await sql.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', {
-        bind: [OTHER_API],
-      });
+      await system.sequelize.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        { bind: [OTHER_API] },
+      );
       await eventually(
         whoAmI(there),
         (r) => (r.body as WhoAmI).person?.fullName === 'Tên Không Báo',
         'a fresh read after the lost connections',
       );
-    } finally {
-      await sql.query('ALTER TABLE person ENABLE TRIGGER person_changed');
-    }
+    });
   });
 
   it('keeps a read only while a connection listens and nothing changed during it', async () => {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /** A TCP port that was free a moment ago (for servers that cannot take port 0). */
@@ -12,4 +13,11 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** Where a server listening on 127.0.0.1 answers, e.g. `http://127.0.0.1:41234`. */
+export function localUrl(server: Server): string {
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('the server is not listening on a TCP port');
+  return `http://127.0.0.1:${address.port}`;
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../../api/app';
+import { connectDatabase } from '../../db/connection';
 import { openDatabase } from '../../db/open';
 import { DEMO_PASSWORD, seedOrganisation } from '../../db/seed';
 import type { SeedScale } from '../../db/seed/plan';
@@ -24,7 +25,7 @@ import { connectClient, type TemporalTarget } from '../../runtime/temporal-conne
 import { startTemporalDevServer } from '../../runtime/temporal-dev-server';
 import { type RunningWorker, startWorker } from '../../runtime/worker';
 import { onRunEnd } from '../hooks';
-import { freePort } from './ports';
+import { freePort, localUrl } from './ports';
 
 export interface EphemeralSystem {
   baseUrl: string;
@@ -129,11 +130,9 @@ export async function startEphemeralSystem(
     const app = createApp({ sequelize, temporal, taskQueue, logger, publicUrl, pki });
     const http: Server = await listen(app, 0, '127.0.0.1');
     stops.push(() => close(http, 2_000));
-    const address = http.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
 
     return {
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl: localUrl(http),
       databaseUrl: pg.url,
       sequelize,
       temporal,
@@ -149,4 +148,38 @@ export async function startEphemeralSystem(
     await stopAll();
     throw error;
   }
+}
+
+/** A second api on the test system's database, with a connection pool of its own. */
+export interface SecondApi {
+  url: string;
+  sequelize: Sequelize;
+  stop(): Promise<void>;
+}
+
+/**
+ * Another api process, as far as the database can tell: its own pool (named
+ * `applicationName` in pg_stat_activity), its own caches and batchers. Its pool binds no
+ * models: binding them again (db/open.ts) would take them from the shared test system, and
+ * they would stop working when this pool closes.
+ */
+export async function startSecondApi(system: TestSystem, applicationName = 'vanthu'): Promise<SecondApi> {
+  const sequelize = connectDatabase({ url: system.databaseUrl, applicationName });
+  const app = createApp({
+    sequelize,
+    temporal: system.temporal,
+    taskQueue: system.taskQueue,
+    logger: system.logger,
+    publicUrl: 'http://127.0.0.1',
+    pki: system.pki,
+  });
+  const server = await listen(app, 0, '127.0.0.1');
+  return {
+    url: localUrl(server),
+    sequelize,
+    async stop() {
+      await close(server, 1_000);
+      await sequelize.close();
+    },
+  };
 }

@@ -18,7 +18,7 @@ import { close, listen } from '../../runtime/http-server';
 import { connectClient } from '../../runtime/temporal-connection';
 import { type RunningDevServer, startTemporalDevServer } from '../../runtime/temporal-dev-server';
 import { type DocumentState, officeOf, unitId } from '../support/lifecycle';
-import { freePort } from '../support/ports';
+import { freePort, localUrl } from '../support/ports';
 import { spawnVanthu, type VanthuProcess } from '../support/process';
 import { type TestSystem, testSystem } from '../support/system';
 
@@ -95,8 +95,7 @@ describe('durability: SIGKILLed workers and a restarted Temporal lose nothing an
       pki: system.pki,
     });
     http = await listen(app, 0, '127.0.0.1');
-    const address = http.address();
-    const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const baseUrl = localUrl(http);
 
     const office = await officeOf({ ...system, baseUrl }, 'hoankiem');
     const recipients = [
